@@ -1,0 +1,411 @@
+//! The tables' Arrow schemas, and builders that turn parsed records into record batches.
+//!
+//! Column names are the record's field names (DESIGN.md §5), plus `date`, the UTC date that
+//! partitions every table.
+
+use std::sync::{Arc, LazyLock};
+
+use deltalake::arrow::array::{
+    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
+    Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use deltalake::arrow::error::ArrowError;
+use tokenboard_record::Record;
+
+pub const DATE: &str = "date";
+
+fn utc_micros() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn text(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true)
+}
+fn int(name: &str) -> Field {
+    Field::new(name, DataType::Int64, true)
+}
+fn float(name: &str) -> Field {
+    Field::new(name, DataType::Float64, true)
+}
+fn flag(name: &str) -> Field {
+    Field::new(name, DataType::Boolean, true)
+}
+
+/// One row per generation.
+pub static GENERATIONS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("created_at", utc_micros(), false),
+        Field::new("model", DataType::Utf8, false),
+        text("provider_name"),
+        text("router"),
+        text("api_type"),
+        text("service_tier"),
+        text("request_id"),
+        text("session_id"),
+        text("upstream_id"),
+        text("finish_reason"),
+        text("native_finish_reason"),
+        flag("streamed"),
+        flag("cancelled"),
+        flag("is_byok"),
+        float("latency"),
+        float("generation_time"),
+        float("moderation_latency"),
+        int("tokens_prompt"),
+        int("tokens_completion"),
+        int("native_tokens_prompt"),
+        int("native_tokens_completion"),
+        int("native_tokens_reasoning"),
+        int("native_tokens_cached"),
+        int("num_media_prompt"),
+        int("num_media_completion"),
+        int("num_search_results"),
+        float("total_cost"),
+        float("usage"),
+        float("upstream_inference_cost"),
+        float("cache_discount"),
+        text("app_id"),
+        text("origin"),
+        text("http_referer"),
+        text("external_user"),
+        Field::new("num_attempts", DataType::Int32, false),
+        Field::new(DATE, DataType::Date32, false),
+    ]))
+});
+
+/// One row per entry of a generation's `provider_responses`, fallbacks included.
+pub static ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("generation_id", DataType::Utf8, false),
+        Field::new("created_at", utc_micros(), false),
+        Field::new("model", DataType::Utf8, false),
+        Field::new("attempt", DataType::Int32, false),
+        text("provider_name"),
+        int("status"),
+        float("latency"),
+        text("endpoint_id"),
+        Field::new(DATE, DataType::Date32, false),
+    ]))
+});
+
+/// One row per rejected line. `date` is the UTC date of ingestion: a bad line may have no time.
+pub static QUARANTINE: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("detail", DataType::Utf8, false),
+        Field::new("raw", DataType::Utf8, false),
+        Field::new("ingested_at", utc_micros(), false),
+        Field::new(DATE, DataType::Date32, false),
+    ]))
+});
+
+/// Builds `generations` rows and, beside them, the `attempts` rows of the same records.
+#[derive(Debug)]
+pub struct RecordColumns {
+    id: StringBuilder,
+    created_at: TimestampMicrosecondBuilder,
+    model: StringBuilder,
+    provider_name: StringBuilder,
+    router: StringBuilder,
+    api_type: StringBuilder,
+    service_tier: StringBuilder,
+    request_id: StringBuilder,
+    session_id: StringBuilder,
+    upstream_id: StringBuilder,
+    finish_reason: StringBuilder,
+    native_finish_reason: StringBuilder,
+    streamed: BooleanBuilder,
+    cancelled: BooleanBuilder,
+    is_byok: BooleanBuilder,
+    latency: Float64Builder,
+    generation_time: Float64Builder,
+    moderation_latency: Float64Builder,
+    tokens_prompt: Int64Builder,
+    tokens_completion: Int64Builder,
+    native_tokens_prompt: Int64Builder,
+    native_tokens_completion: Int64Builder,
+    native_tokens_reasoning: Int64Builder,
+    native_tokens_cached: Int64Builder,
+    num_media_prompt: Int64Builder,
+    num_media_completion: Int64Builder,
+    num_search_results: Int64Builder,
+    total_cost: Float64Builder,
+    usage: Float64Builder,
+    upstream_inference_cost: Float64Builder,
+    cache_discount: Float64Builder,
+    app_id: StringBuilder,
+    origin: StringBuilder,
+    http_referer: StringBuilder,
+    external_user: StringBuilder,
+    num_attempts: Int32Builder,
+    date: Date32Builder,
+
+    attempts: AttemptColumns,
+}
+
+#[derive(Debug)]
+struct AttemptColumns {
+    generation_id: StringBuilder,
+    created_at: TimestampMicrosecondBuilder,
+    model: StringBuilder,
+    attempt: Int32Builder,
+    provider_name: StringBuilder,
+    status: Int64Builder,
+    latency: Float64Builder,
+    endpoint_id: StringBuilder,
+    date: Date32Builder,
+    /// Index of the generation row each attempt belongs to, to drop both together.
+    parent: Vec<u32>,
+}
+
+/// The batches of one parsed block: `attempt_parent[i]` is the generation row of attempt row `i`.
+#[derive(Debug)]
+pub struct RecordBatches {
+    pub generations: RecordBatch,
+    pub attempts: RecordBatch,
+    pub attempt_parent: Vec<u32>,
+}
+
+impl RecordColumns {
+    pub fn with_capacity(rows: usize) -> Self {
+        let s = || StringBuilder::with_capacity(rows, rows * 8);
+        let i = || Int64Builder::with_capacity(rows);
+        let f = || Float64Builder::with_capacity(rows);
+        let b = || BooleanBuilder::with_capacity(rows);
+        let ts = || TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
+        RecordColumns {
+            id: s(),
+            created_at: ts(),
+            model: s(),
+            provider_name: s(),
+            router: s(),
+            api_type: s(),
+            service_tier: s(),
+            request_id: s(),
+            session_id: s(),
+            upstream_id: s(),
+            finish_reason: s(),
+            native_finish_reason: s(),
+            streamed: b(),
+            cancelled: b(),
+            is_byok: b(),
+            latency: f(),
+            generation_time: f(),
+            moderation_latency: f(),
+            tokens_prompt: i(),
+            tokens_completion: i(),
+            native_tokens_prompt: i(),
+            native_tokens_completion: i(),
+            native_tokens_reasoning: i(),
+            native_tokens_cached: i(),
+            num_media_prompt: i(),
+            num_media_completion: i(),
+            num_search_results: i(),
+            total_cost: f(),
+            usage: f(),
+            upstream_inference_cost: f(),
+            cache_discount: f(),
+            app_id: s(),
+            origin: s(),
+            http_referer: s(),
+            external_user: s(),
+            num_attempts: Int32Builder::with_capacity(rows),
+            date: Date32Builder::with_capacity(rows),
+            attempts: AttemptColumns {
+                generation_id: s(),
+                created_at: ts(),
+                model: s(),
+                attempt: Int32Builder::with_capacity(rows),
+                provider_name: s(),
+                status: i(),
+                latency: f(),
+                endpoint_id: s(),
+                date: Date32Builder::with_capacity(rows),
+                parent: Vec::with_capacity(rows),
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn append(&mut self, r: &Record<'_>) {
+        let row = self.len() as u32;
+        let date = r.date_days();
+        self.id.append_value(&r.id);
+        self.created_at.append_value(r.created_at_us);
+        self.model.append_value(&r.model);
+        self.provider_name.append_option(r.provider_name.as_deref());
+        self.router.append_option(r.router.as_deref());
+        self.api_type.append_option(r.api_type.as_deref());
+        self.service_tier.append_option(r.service_tier.as_deref());
+        self.request_id.append_option(r.request_id.as_deref());
+        self.session_id.append_option(r.session_id.as_deref());
+        self.upstream_id.append_option(r.upstream_id.as_deref());
+        self.finish_reason.append_option(r.finish_reason.as_deref());
+        self.native_finish_reason
+            .append_option(r.native_finish_reason.as_deref());
+        self.streamed.append_option(r.streamed);
+        self.cancelled.append_option(r.cancelled);
+        self.is_byok.append_option(r.is_byok);
+        self.latency.append_option(r.latency);
+        self.generation_time.append_option(r.generation_time);
+        self.moderation_latency.append_option(r.moderation_latency);
+        self.tokens_prompt.append_option(r.tokens_prompt);
+        self.tokens_completion.append_option(r.tokens_completion);
+        self.native_tokens_prompt
+            .append_option(r.native_tokens_prompt);
+        self.native_tokens_completion
+            .append_option(r.native_tokens_completion);
+        self.native_tokens_reasoning
+            .append_option(r.native_tokens_reasoning);
+        self.native_tokens_cached
+            .append_option(r.native_tokens_cached);
+        self.num_media_prompt.append_option(r.num_media_prompt);
+        self.num_media_completion
+            .append_option(r.num_media_completion);
+        self.num_search_results.append_option(r.num_search_results);
+        self.total_cost.append_option(r.total_cost);
+        self.usage.append_option(r.usage);
+        self.upstream_inference_cost
+            .append_option(r.upstream_inference_cost);
+        self.cache_discount.append_option(r.cache_discount);
+        self.app_id.append_option(r.app_id.as_deref());
+        self.origin.append_option(r.origin.as_deref());
+        self.http_referer.append_option(r.http_referer.as_deref());
+        self.external_user.append_option(r.external_user.as_deref());
+        self.num_attempts
+            .append_value(i32::try_from(r.provider_responses.len()).unwrap_or(i32::MAX));
+        self.date.append_value(date);
+
+        let a = &mut self.attempts;
+        for (index, attempt) in r.provider_responses.iter().enumerate() {
+            a.generation_id.append_value(&r.id);
+            a.created_at.append_value(r.created_at_us);
+            a.model.append_value(&r.model);
+            a.attempt
+                .append_value(i32::try_from(index).unwrap_or(i32::MAX));
+            a.provider_name
+                .append_option(attempt.provider_name.as_deref());
+            a.status.append_option(attempt.status);
+            a.latency.append_option(attempt.latency);
+            a.endpoint_id.append_option(attempt.endpoint_id.as_deref());
+            a.date.append_value(date);
+            a.parent.push(row);
+        }
+    }
+
+    pub fn finish(mut self) -> Result<RecordBatches, ArrowError> {
+        let generations: Vec<ArrayRef> = vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.created_at.finish()),
+            Arc::new(self.model.finish()),
+            Arc::new(self.provider_name.finish()),
+            Arc::new(self.router.finish()),
+            Arc::new(self.api_type.finish()),
+            Arc::new(self.service_tier.finish()),
+            Arc::new(self.request_id.finish()),
+            Arc::new(self.session_id.finish()),
+            Arc::new(self.upstream_id.finish()),
+            Arc::new(self.finish_reason.finish()),
+            Arc::new(self.native_finish_reason.finish()),
+            Arc::new(self.streamed.finish()),
+            Arc::new(self.cancelled.finish()),
+            Arc::new(self.is_byok.finish()),
+            Arc::new(self.latency.finish()),
+            Arc::new(self.generation_time.finish()),
+            Arc::new(self.moderation_latency.finish()),
+            Arc::new(self.tokens_prompt.finish()),
+            Arc::new(self.tokens_completion.finish()),
+            Arc::new(self.native_tokens_prompt.finish()),
+            Arc::new(self.native_tokens_completion.finish()),
+            Arc::new(self.native_tokens_reasoning.finish()),
+            Arc::new(self.native_tokens_cached.finish()),
+            Arc::new(self.num_media_prompt.finish()),
+            Arc::new(self.num_media_completion.finish()),
+            Arc::new(self.num_search_results.finish()),
+            Arc::new(self.total_cost.finish()),
+            Arc::new(self.usage.finish()),
+            Arc::new(self.upstream_inference_cost.finish()),
+            Arc::new(self.cache_discount.finish()),
+            Arc::new(self.app_id.finish()),
+            Arc::new(self.origin.finish()),
+            Arc::new(self.http_referer.finish()),
+            Arc::new(self.external_user.finish()),
+            Arc::new(self.num_attempts.finish()),
+            Arc::new(self.date.finish()),
+        ];
+        let a = &mut self.attempts;
+        let attempts: Vec<ArrayRef> = vec![
+            Arc::new(a.generation_id.finish()),
+            Arc::new(a.created_at.finish()),
+            Arc::new(a.model.finish()),
+            Arc::new(a.attempt.finish()),
+            Arc::new(a.provider_name.finish()),
+            Arc::new(a.status.finish()),
+            Arc::new(a.latency.finish()),
+            Arc::new(a.endpoint_id.finish()),
+            Arc::new(a.date.finish()),
+        ];
+        Ok(RecordBatches {
+            generations: RecordBatch::try_new(GENERATIONS.clone(), generations)?,
+            attempts: RecordBatch::try_new(ATTEMPTS.clone(), attempts)?,
+            attempt_parent: std::mem::take(&mut a.parent),
+        })
+    }
+}
+
+/// A rejected line on its way to the `quarantine` table.
+#[derive(Debug, Clone)]
+pub struct QuarantinedLine {
+    pub source: Arc<str>,
+    pub line: u64,
+    pub reason: &'static str,
+    pub detail: String,
+    pub raw: String,
+}
+
+pub fn quarantine_batch(
+    rows: &[QuarantinedLine],
+    ingested_at_us: i64,
+) -> Result<RecordBatch, ArrowError> {
+    let n = rows.len();
+    let mut source = StringBuilder::with_capacity(n, n * 16);
+    let mut line = Int64Builder::with_capacity(n);
+    let mut reason = StringBuilder::with_capacity(n, n * 12);
+    let mut detail = StringBuilder::with_capacity(n, n * 32);
+    let mut raw = StringBuilder::with_capacity(n, n * 256);
+    let mut at = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut date = Date32Builder::with_capacity(n);
+    let day = ingested_at_us.div_euclid(86_400_000_000) as i32;
+    for r in rows {
+        source.append_value(&r.source);
+        line.append_value(i64::try_from(r.line).unwrap_or(i64::MAX));
+        reason.append_value(r.reason);
+        detail.append_value(&r.detail);
+        raw.append_value(&r.raw);
+        at.append_value(ingested_at_us);
+        date.append_value(day);
+    }
+    RecordBatch::try_new(
+        QUARANTINE.clone(),
+        vec![
+            Arc::new(source.finish()),
+            Arc::new(line.finish()),
+            Arc::new(reason.finish()),
+            Arc::new(detail.finish()),
+            Arc::new(raw.finish()),
+            Arc::new(at.finish()),
+            Arc::new(date.finish()),
+        ],
+    )
+}

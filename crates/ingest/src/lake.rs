@@ -1,0 +1,290 @@
+//! The Delta tables under one data location, and the few operations ingest needs on them:
+//! create, read progress, read the ids of a day, and append files in one atomic commit.
+
+use std::collections::HashMap;
+use std::num::NonZeroU64;
+use std::path::Path;
+
+use deltalake::arrow::array::{Array, RecordBatch, StringArray};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::{DataType, SchemaRef};
+use deltalake::datafile::writer::{DeltaWriter, WriterConfig};
+use deltalake::datafusion::prelude::SessionContext;
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, StructType, Transaction};
+use deltalake::parquet::basic::{Compression, ZstdLevel};
+use deltalake::parquet::file::properties::WriterProperties;
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::{DeltaTable, DeltaTableError};
+use url::Url;
+
+use crate::Error;
+use crate::columns::{ATTEMPTS, DATE, GENERATIONS, QUARANTINE};
+
+/// Rows per Parquet row group: large enough for good compression and few footers, small enough
+/// that a reader skipping by statistics skips something.
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Files roll over past this size; a commit's chunk is normally smaller.
+const TARGET_FILE_BYTES: u64 = 256 << 20;
+
+/// The tables ingest writes, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableName {
+    Generations,
+    Attempts,
+    Quarantine,
+}
+
+impl TableName {
+    pub const ALL: [TableName; 3] = [
+        TableName::Generations,
+        TableName::Attempts,
+        TableName::Quarantine,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableName::Generations => "generations",
+            TableName::Attempts => "attempts",
+            TableName::Quarantine => "quarantine",
+        }
+    }
+
+    pub fn schema(self) -> SchemaRef {
+        match self {
+            TableName::Generations => GENERATIONS.clone(),
+            TableName::Attempts => ATTEMPTS.clone(),
+            TableName::Quarantine => QUARANTINE.clone(),
+        }
+    }
+
+    /// Columns whose min/max go into the Delta log, for skipping files by time and model.
+    fn stats_columns(self) -> Vec<String> {
+        let names: &[&str] = match self {
+            TableName::Generations => &["created_at", "model", "provider_name", "app_id"],
+            TableName::Attempts => &["created_at", "model", "provider_name", "status"],
+            TableName::Quarantine => &["source", "line", "reason", "ingested_at"],
+        };
+        names.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// A data location: a local directory or an object-store URL holding one Delta table per name.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: Url,
+}
+
+impl Lake {
+    /// `location` is a directory (created if missing) or a URL such as `s3://bucket/prefix`.
+    pub fn new(location: &str) -> Result<Lake, Error> {
+        let root = match Url::parse(location) {
+            Ok(url) if url.scheme().len() > 1 => url,
+            // Not a URL, or a Windows drive letter: a local path.
+            _ => {
+                let path = Path::new(location);
+                std::fs::create_dir_all(path).map_err(|error| Error::Location {
+                    location: location.to_owned(),
+                    message: error.to_string(),
+                })?;
+                let path = path.canonicalize().map_err(|error| Error::Location {
+                    location: location.to_owned(),
+                    message: error.to_string(),
+                })?;
+                Url::from_directory_path(&path).map_err(|()| Error::Location {
+                    location: location.to_owned(),
+                    message: "not an absolute path".into(),
+                })?
+            }
+        };
+        let mut root = root;
+        if !root.path().ends_with('/') {
+            root.set_path(&format!("{}/", root.path()));
+        }
+        Ok(Lake { root })
+    }
+
+    pub fn root(&self) -> &Url {
+        &self.root
+    }
+
+    pub fn table_url(&self, name: &str) -> Result<Url, Error> {
+        self.root
+            .join(&format!("{name}/"))
+            .map_err(|e| Error::Location {
+                location: self.root.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    /// The local directory of a table, for `file://` lakes.
+    fn local_dir(&self, name: &str) -> Result<Option<std::path::PathBuf>, Error> {
+        let url = self.table_url(name)?;
+        Ok((url.scheme() == "file")
+            .then(|| url.to_file_path().ok())
+            .flatten())
+    }
+
+    /// Opens a table, or `None` if nothing was ever committed there.
+    pub async fn open(&self, name: &str) -> Result<Option<DeltaTable>, Error> {
+        if let Some(dir) = self.local_dir(name)?
+            && !dir.join("_delta_log").is_dir()
+        {
+            return Ok(None);
+        }
+        let url = self.table_url(name)?;
+        let table = DeltaTable::try_from_url(url).await?;
+        Ok(table.version().is_some().then_some(table))
+    }
+
+    /// Opens a table, creating it empty with its schema if it does not exist.
+    pub async fn open_or_create(&self, name: TableName) -> Result<LakeTable, Error> {
+        let table = match self.open(name.as_str()).await? {
+            Some(table) => table,
+            None => {
+                if let Some(dir) = self.local_dir(name.as_str())? {
+                    std::fs::create_dir_all(&dir).map_err(|error| Error::Location {
+                        location: dir.display().to_string(),
+                        message: error.to_string(),
+                    })?;
+                }
+                let url = self.table_url(name.as_str())?;
+                let schema: StructType = name.schema().as_ref().try_into_kernel()?;
+                let table = deltalake::DeltaTableBuilder::from_url(url)?.build()?;
+                match table
+                    .create()
+                    .with_table_name(name.as_str())
+                    .with_columns(schema.fields().cloned())
+                    .with_partition_columns([DATE])
+                    .with_save_mode(SaveMode::Ignore)
+                    .await
+                {
+                    Ok(table) => table,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        Ok(LakeTable { name, table })
+    }
+}
+
+/// One of ingest's tables, kept at the version of its last commit.
+#[derive(Debug)]
+pub struct LakeTable {
+    pub name: TableName,
+    pub table: DeltaTable,
+}
+
+impl LakeTable {
+    pub fn version(&self) -> Option<u64> {
+        self.table.version()
+    }
+
+    /// The application-transaction version recorded for `app_id`, if any.
+    pub async fn progress(&self, app_id: &str) -> Result<Option<i64>, Error> {
+        let state = self.table.snapshot()?;
+        Ok(state
+            .transaction_version(self.table.log_store().as_ref(), app_id)
+            .await?)
+    }
+
+    /// Writes `batches` (all of this table's schema) as Parquet files, one or more per date,
+    /// and commits them together with `progress` in one atomic Delta commit. Until that commit
+    /// lands the files are invisible to readers; a crash leaves only unreferenced files.
+    pub async fn append(
+        &mut self,
+        batches: Vec<RecordBatch>,
+        progress: Vec<Transaction>,
+    ) -> Result<(), Error> {
+        self.append_with(batches, progress, || {}).await
+    }
+
+    /// [`LakeTable::append`], calling `before_commit` between writing the files and committing.
+    pub async fn append_with(
+        &mut self,
+        batches: Vec<RecordBatch>,
+        progress: Vec<Transaction>,
+        before_commit: impl FnOnce(),
+    ) -> Result<(), Error> {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        if rows == 0 && progress.is_empty() {
+            return Ok(());
+        }
+        let mut actions = Vec::new();
+        if rows > 0 {
+            let config = WriterConfig::new(
+                self.name.schema(),
+                vec![DATE.to_owned()],
+                Some(writer_properties()),
+                // In practice one file per date and commit: compaction, not ingest, decides
+                // larger layouts.
+                NonZeroU64::new(TARGET_FILE_BYTES),
+                Some(ROW_GROUP_ROWS),
+                Default::default(),
+                Some(self.name.stats_columns()),
+            );
+            let mut writer = DeltaWriter::new(self.table.object_store(), config);
+            for batch in &batches {
+                writer.write(batch).await?;
+            }
+            actions.extend(writer.close().await?.into_iter().map(Action::Add));
+        }
+        before_commit();
+        let snapshot = self.table.snapshot()?;
+        let finalized = CommitBuilder::from(
+            CommitProperties::default().with_application_transactions(progress),
+        )
+        .with_actions(actions)
+        .with_app_metadata(HashMap::from([(
+            "tokenboard.rows".to_owned(),
+            serde_json::Value::from(rows),
+        )]))
+        .build(
+            Some(snapshot),
+            self.table.log_store(),
+            DeltaOperation::Write {
+                mode: SaveMode::Append,
+                partition_by: Some(vec![DATE.to_owned()]),
+                predicate: None,
+            },
+        )
+        .await?;
+        self.table.state = Some(finalized.snapshot());
+        Ok(())
+    }
+
+    /// The ids already stored for one date, as dedupe keys.
+    pub async fn id_keys_on(&self, date_days: i32) -> Result<Vec<u128>, Error> {
+        let ctx = SessionContext::new();
+        self.table.update_datafusion_session(&ctx.state())?;
+        let provider = self.table.table_provider().await?;
+        ctx.register_table("t", provider)?;
+        let date = chrono::NaiveDate::from_num_days_from_ce_opt(date_days + 719_163)
+            .ok_or_else(|| DeltaTableError::generic(format!("date {date_days} out of range")))?;
+        let batches = ctx
+            .sql(&format!("SELECT id FROM t WHERE date = DATE '{date}'"))
+            .await?
+            .collect()
+            .await?;
+        let mut ids = Vec::new();
+        for batch in batches {
+            // DataFusion may read strings as views; one cast covers every representation.
+            let column = cast(batch.column(0), &DataType::Utf8)?;
+            let column = column
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DeltaTableError::generic("generations.id is not a string column"))?;
+            ids.extend(column.iter().flatten().map(crate::dedupe::id_key));
+        }
+        Ok(ids)
+    }
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .build()
+}

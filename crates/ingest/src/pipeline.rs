@@ -1,0 +1,599 @@
+//! The ingest run: a reader thread feeds blocks of lines; blocks are parsed in parallel,
+//! deduplicated in input order, gathered into chunks, and each chunk is committed to the three
+//! tables, quarantine first and generations last, while the next chunk is being parsed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use deltalake::arrow::array::{BooleanArray, RecordBatch, UInt32Array};
+use deltalake::arrow::compute::{
+    SortColumn, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch,
+};
+use deltalake::kernel::Transaction;
+use rayon::prelude::*;
+use tokenboard_record::Reason;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::columns::{QuarantinedLine, RecordColumns, quarantine_batch};
+use crate::dedupe::{SeenIds, id_key};
+use crate::lake::{Lake, LakeTable, TableName};
+use crate::lines::{Block, KEPT_PREFIX_BYTES, LineReader};
+use crate::source::{self, Source};
+use crate::{Error, FaultPoint, IngestOptions, IngestSummary, Progress};
+
+/// Progress records pack lines consumed (high 31 bits) and a digest of them (low 32 bits) into
+/// the one integer a Delta application transaction carries.
+fn pack_progress(lines: u64, digest: u64) -> Option<i64> {
+    (lines < (1 << 31)).then(|| ((lines as i64) << 32) | (digest & 0xffff_ffff) as i64)
+}
+
+fn unpack_progress(version: i64) -> (u64, u32) {
+    ((version >> 32) as u64, version as u32)
+}
+
+/// The application id under which a file's progress is recorded.
+fn progress_id(source: &Source) -> Option<String> {
+    match source {
+        Source::File(path) => {
+            let path = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let key = xxhash_rust::xxh3::xxh3_128(path.to_string_lossy().as_bytes());
+            Some(format!("tokenboard-ingest/{key:032x}"))
+        }
+        // Standard input has no identity to resume by; its records are still deduplicated.
+        Source::Stdin => None,
+    }
+}
+
+/// Lines of a source the attempts and quarantine tables already hold, from the progress their
+/// commits recorded. (Generations' own progress is where reading resumes.)
+#[derive(Debug, Clone, Copy, Default)]
+struct Committed {
+    attempts: u64,
+    quarantine: u64,
+}
+
+#[derive(Debug)]
+struct ResumePoint {
+    lines: u64,
+    digest: u32,
+}
+
+enum Message {
+    /// The source's first `lines` lines were skipped as already committed.
+    Resumed {
+        lines: u64,
+    },
+    /// The source no longer matches its recorded progress and is read from the start.
+    Restarted {
+        source: usize,
+    },
+    Block {
+        source: usize,
+        block: Block,
+    },
+    Failed {
+        source: usize,
+        line: Option<u64>,
+        error: std::io::Error,
+    },
+}
+
+/// Reads every source in turn, skipping the lines already committed.
+fn read_sources(
+    sources: Vec<Source>,
+    resume: Vec<Option<ResumePoint>>,
+    block_bytes: usize,
+    block_lines: usize,
+    bytes_read: Arc<AtomicU64>,
+    tx: mpsc::Sender<Message>,
+) {
+    for (index, (source, resume)) in sources.iter().zip(resume).enumerate() {
+        let send = |message| tx.blocking_send(message).is_ok();
+        let open = || source.open(bytes_read.clone());
+        let mut reader = match open() {
+            Ok(input) => LineReader::new(input),
+            Err(error) => {
+                if !send(Message::Failed {
+                    source: index,
+                    line: None,
+                    error,
+                }) {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Some(point) = resume.filter(|p| p.lines > 0) {
+            let matched = match reader.skip(point.lines) {
+                Ok(Some(digest)) => digest as u32 == point.digest,
+                Ok(None) => false,
+                Err(error) => {
+                    let line = Some(reader.line_number() + 1);
+                    if !send(Message::Failed {
+                        source: index,
+                        line,
+                        error,
+                    }) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if matched {
+                if !send(Message::Resumed { lines: point.lines }) {
+                    return;
+                }
+            } else {
+                reader = match open() {
+                    Ok(input) => LineReader::new(input),
+                    Err(error) => {
+                        if !send(Message::Failed {
+                            source: index,
+                            line: None,
+                            error,
+                        }) {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                if !send(Message::Restarted { source: index }) {
+                    return;
+                }
+            }
+        }
+        loop {
+            match reader.next_block(block_bytes, block_lines) {
+                Ok(Some(block)) => {
+                    if !send(Message::Block {
+                        source: index,
+                        block,
+                    }) {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let line = Some(reader.line_number() + 1);
+                    if !send(Message::Failed {
+                        source: index,
+                        line,
+                        error,
+                    }) {
+                        return;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// One block, parsed: good records as batches (before dedupe), bad lines, and counts.
+struct ParsedPart {
+    batches: crate::columns::RecordBatches,
+    /// Per generation row: dedupe key, date, line number.
+    keys: Vec<(u128, i32, u64)>,
+    quarantined: Vec<QuarantinedLine>,
+    reasons: HashMap<Reason, u64>,
+    unknown: HashMap<String, u64>,
+}
+
+fn parse_block(
+    block: &Block,
+    source_name: &Arc<str>,
+    options: &IngestOptions,
+) -> Result<Vec<ParsedPart>, Error> {
+    let parts = rayon::current_num_threads().max(1) * 2;
+    let per_part = block.lines.len().div_ceil(parts).max(1024);
+    block
+        .lines
+        .par_chunks(per_part)
+        .map(|lines| {
+            let mut columns = RecordColumns::with_capacity(lines.len());
+            let mut keys = Vec::with_capacity(lines.len());
+            let mut quarantined = Vec::new();
+            let mut reasons = HashMap::new();
+            let mut unknown: HashMap<String, u64> = HashMap::new();
+            for line in lines {
+                let bytes = &block.data[line.start..line.end];
+                let result = if line.is_cut() {
+                    Err(tokenboard_record::Rejection::new(
+                        Reason::LineTooLong,
+                        format!(
+                            "{} bytes, the limit is {}",
+                            line.full_len,
+                            tokenboard_record::MAX_LINE_BYTES
+                        ),
+                    ))
+                } else {
+                    options.validator.check(bytes, &mut |field| {
+                        if let Some(count) = unknown.get_mut(field) {
+                            *count += 1;
+                        } else {
+                            unknown.insert(field.to_owned(), 1);
+                        }
+                    })
+                };
+                match result {
+                    Ok(record) => {
+                        keys.push((id_key(&record.id), record.date_days(), line.number));
+                        columns.append(&record);
+                    }
+                    Err(rejection) => {
+                        *reasons.entry(rejection.reason).or_insert(0) += 1;
+                        quarantined.push(QuarantinedLine {
+                            source: source_name.clone(),
+                            line: line.number,
+                            reason: rejection.reason.as_str(),
+                            detail: rejection.detail,
+                            raw: raw_text(bytes),
+                        });
+                    }
+                }
+            }
+            Ok(ParsedPart {
+                batches: columns.finish()?,
+                keys,
+                quarantined,
+                reasons,
+                unknown,
+            })
+        })
+        .collect()
+}
+
+/// The quarantine keeps the raw line, cut at 64 KiB on a character boundary.
+fn raw_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_PREFIX_BYTES)]);
+    let mut end = text.len().min(KEPT_PREFIX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// Rows gathered for the next commit.
+#[derive(Default)]
+struct Chunk {
+    generations: Vec<RecordBatch>,
+    attempts: Vec<RecordBatch>,
+    quarantined: Vec<QuarantinedLine>,
+    generation_rows: usize,
+    /// Per source index: lines consumed and their digest, as of the chunk's last block.
+    progress: HashMap<usize, (u64, u64)>,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.generations.is_empty()
+            && self.attempts.is_empty()
+            && self.quarantined.is_empty()
+            && self.progress.is_empty()
+    }
+}
+
+struct Tables {
+    generations: LakeTable,
+    attempts: LakeTable,
+    quarantine: LakeTable,
+    commits: u64,
+}
+
+/// Ingests `inputs` into the tables at `lake`. Sources that cannot be read are reported in the
+/// summary's `errors` and do not stop the others; an error writing the tables stops the run,
+/// with every commit before it intact.
+pub async fn ingest(
+    lake: &Lake,
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    on_progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<IngestSummary, Error> {
+    let (sources, errors) = source::expand(inputs);
+    let mut summary = IngestSummary {
+        sources: sources.len(),
+        errors: errors.iter().map(ToString::to_string).collect(),
+        ..IngestSummary::default()
+    };
+
+    let generations = lake.open_or_create(TableName::Generations).await?;
+    let attempts = lake.open_or_create(TableName::Attempts).await?;
+    let quarantine = lake.open_or_create(TableName::Quarantine).await?;
+    // Ids are checked against the table as it was before this run; ids this run adds are
+    // remembered in `seen` as they pass.
+    let generations_before = generations.table.clone();
+
+    let names: Vec<Arc<str>> = sources.iter().map(|s| s.display_name().into()).collect();
+    let app_ids: Vec<Option<String>> = sources.iter().map(progress_id).collect();
+    let mut committed = Vec::with_capacity(sources.len());
+    let mut resume = Vec::with_capacity(sources.len());
+    for app_id in &app_ids {
+        let Some(app_id) = app_id else {
+            committed.push(Committed::default());
+            resume.push(None);
+            continue;
+        };
+        let mut progress = [None; 3];
+        for (slot, table) in progress
+            .iter_mut()
+            .zip([&generations, &attempts, &quarantine])
+        {
+            *slot = table.progress(app_id).await?.map(unpack_progress);
+        }
+        let [_, a, q] = progress.map(|p| p.map_or(0, |(lines, _)| lines));
+        committed.push(Committed {
+            attempts: a,
+            quarantine: q,
+        });
+        // Generations commit last, so they hold the fewest lines: the point to resume from.
+        resume.push(progress[0].map(|(lines, digest)| ResumePoint { lines, digest }));
+    }
+
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let (tx, mut rx) = mpsc::channel(2);
+    let reader = {
+        let sources = sources.clone();
+        let bytes_read = bytes_read.clone();
+        let block_bytes = options.block_bytes;
+        // A block never spans more than one commit's worth of lines.
+        let block_lines = options.commit_rows.clamp(1, 1 << 16);
+        std::thread::Builder::new()
+            .name("ingest-reader".into())
+            .spawn(move || read_sources(sources, resume, block_bytes, block_lines, bytes_read, tx))
+            .map_err(|e| Error::Task(e.to_string()))?
+    };
+
+    let mut tables = Some(Tables {
+        generations,
+        attempts,
+        quarantine,
+        commits: 0,
+    });
+    let mut pending: Option<JoinHandle<Result<Tables, Error>>> = None;
+    let mut seen = SeenIds::default();
+    let mut chunk = Chunk::default();
+    let options = Arc::new(options.clone());
+
+    while let Some(message) = rx.recv().await {
+        let (index, block) = match message {
+            Message::Resumed { lines } => {
+                summary.read += lines;
+                summary.already_ingested += lines;
+                continue;
+            }
+            Message::Restarted { source } => {
+                committed[source] = Committed::default();
+                continue;
+            }
+            Message::Failed {
+                source,
+                line,
+                error,
+            } => {
+                let error = Error::Source {
+                    source_name: names[source].to_string(),
+                    line,
+                    error,
+                };
+                tracing::warn!("{error}");
+                summary.errors.push(error.to_string());
+                continue;
+            }
+            Message::Block { source, block } => (source, block),
+        };
+        let block = Arc::new(block);
+        let parts = {
+            let (block, name, options) = (block.clone(), names[index].clone(), options.clone());
+            tokio::task::spawn_blocking(move || parse_block(&block, &name, &options))
+                .await
+                .map_err(|e| Error::Task(e.to_string()))??
+        };
+        let done = committed[index];
+        for part in parts {
+            for (date, _) in part
+                .keys
+                .iter()
+                .map(|k| (k.1, ()))
+                .collect::<HashMap<_, _>>()
+            {
+                if !seen.is_loaded(date) {
+                    let keys = ids_on(&generations_before, date).await?;
+                    seen.load(date, keys);
+                }
+            }
+            let mut keep_generation = Vec::with_capacity(part.keys.len());
+            for &(key, date, _) in &part.keys {
+                keep_generation.push(seen.insert(date, key));
+            }
+            let new = keep_generation.iter().filter(|k| **k).count() as u64;
+            summary.ingested += new;
+            summary.duplicates += part.keys.len() as u64 - new;
+            summary.read += part.keys.len() as u64 + part.quarantined.len() as u64;
+            for (reason, n) in part.reasons {
+                *summary.quarantined.entry(reason).or_insert(0) += n;
+            }
+            for (field, n) in part.unknown {
+                *summary.unknown_fields.entry(field).or_insert(0) += n;
+            }
+
+            // Rows a table already holds from an interrupted run are not written again.
+            let keep_attempts: Vec<bool> = part
+                .batches
+                .attempt_parent
+                .iter()
+                .map(|&row| {
+                    let (_, _, line) = part.keys[row as usize];
+                    keep_generation[row as usize] && line > done.attempts
+                })
+                .collect();
+            let generations = filter_record_batch(
+                &part.batches.generations,
+                &BooleanArray::from(keep_generation),
+            )?;
+            let attempts =
+                filter_record_batch(&part.batches.attempts, &BooleanArray::from(keep_attempts))?;
+            summary.attempts += attempts.num_rows() as u64;
+            chunk.generation_rows += generations.num_rows();
+            if generations.num_rows() > 0 {
+                chunk.generations.push(generations);
+            }
+            if attempts.num_rows() > 0 {
+                chunk.attempts.push(attempts);
+            }
+            chunk.quarantined.extend(
+                part.quarantined
+                    .into_iter()
+                    .filter(|q| q.line > done.quarantine),
+            );
+        }
+        if let (Some(digest), Some(_)) = (block.digest, &app_ids[index]) {
+            chunk.progress.insert(index, (block.end_line, digest));
+        }
+
+        on_progress(&Progress {
+            lines: summary.read,
+            bytes: bytes_read.load(Ordering::Relaxed),
+            ingested: summary.ingested,
+        });
+
+        if chunk.generation_rows >= options.commit_rows {
+            let ready = std::mem::take(&mut chunk);
+            let current = match pending.take() {
+                Some(task) => task.await.map_err(|e| Error::Task(e.to_string()))??,
+                None => tables
+                    .take()
+                    .ok_or_else(|| Error::Task("tables lost".into()))?,
+            };
+            pending = Some(tokio::spawn(commit_chunk(
+                current,
+                ready,
+                app_ids.clone(),
+                options.fault,
+            )));
+        }
+    }
+    reader
+        .join()
+        .map_err(|_| Error::Task("the reader thread panicked".into()))?;
+
+    let current = match pending.take() {
+        Some(task) => task.await.map_err(|e| Error::Task(e.to_string()))??,
+        None => tables
+            .take()
+            .ok_or_else(|| Error::Task("tables lost".into()))?,
+    };
+    let current = if chunk.is_empty() {
+        current
+    } else {
+        commit_chunk(current, chunk, app_ids, options.fault).await?
+    };
+    summary.commits = current.commits;
+    summary.bytes = bytes_read.load(Ordering::Relaxed);
+    Ok(summary)
+}
+
+async fn ids_on(table: &deltalake::DeltaTable, date: i32) -> Result<Vec<u128>, Error> {
+    if table.version().is_none_or(|v| v == 0) {
+        // Version 0 is the empty table this or an earlier run created.
+        return Ok(Vec::new());
+    }
+    LakeTable {
+        name: TableName::Generations,
+        table: table.clone(),
+    }
+    .id_keys_on(date)
+    .await
+}
+
+/// Writes one chunk to the three tables, each in one commit that also records how far every
+/// source in the chunk has been consumed. Quarantine and attempts commit before generations,
+/// so generations' progress is never ahead of the others' and a rerun can resume from it.
+async fn commit_chunk(
+    mut tables: Tables,
+    chunk: Chunk,
+    app_ids: Vec<Option<String>>,
+    fault: Option<FaultPoint>,
+) -> Result<Tables, Error> {
+    let progress: Vec<Transaction> = chunk
+        .progress
+        .iter()
+        .filter_map(|(&index, &(lines, digest))| {
+            let app_id = app_ids.get(index)?.as_ref()?;
+            Some(Transaction::new(app_id, pack_progress(lines, digest)?))
+        })
+        .collect();
+    let now = chrono::Utc::now().timestamp_micros();
+    let quarantine = if chunk.quarantined.is_empty() {
+        Vec::new()
+    } else {
+        vec![quarantine_batch(&chunk.quarantined, now)?]
+    };
+    let attempts = sorted_by_time(chunk.attempts)?;
+    let generations = sorted_by_time(chunk.generations)?;
+    for (table, batches) in [
+        (&mut tables.quarantine, quarantine),
+        (&mut tables.attempts, attempts),
+        (&mut tables.generations, generations),
+    ] {
+        let number = tables.commits + 1;
+        let before = matches!(fault, Some(FaultPoint::BeforeCommit(n)) if n == number);
+        table
+            .append_with(batches, progress.clone(), || {
+                if before {
+                    eprintln!("fault injected before commit {number}");
+                    std::process::abort();
+                }
+            })
+            .await?;
+        tables.commits = number;
+        tracing::info!(
+            table = table.name.as_str(),
+            version = table.version(),
+            commit = number,
+            "committed"
+        );
+        if matches!(fault, Some(FaultPoint::AfterCommit(n)) if n == number) {
+            eprintln!("fault injected after commit {number}");
+            std::process::abort();
+        }
+    }
+    Ok(tables)
+}
+
+/// One batch ordered by date, then `created_at`: each date's file is written in time order,
+/// which makes time-range statistics tight and compresses timestamps well.
+fn sorted_by_time(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, Error> {
+    let Some(first) = batches.first() else {
+        return Ok(Vec::new());
+    };
+    let schema = first.schema();
+    let batch = concat_batches(&schema, &batches)?;
+    drop(batches);
+    let column = |name: &str| -> Result<SortColumn, Error> {
+        Ok(SortColumn {
+            values: batch.column(schema.index_of(name)?).clone(),
+            options: None,
+        })
+    };
+    let order: UInt32Array = lexsort_to_indices(
+        &[column(crate::columns::DATE)?, column("created_at")?],
+        None,
+    )?;
+    Ok(vec![take_record_batch(&batch, &order)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_round_trips() {
+        let packed = pack_progress(1_234_567, 0xdead_beef_cafe_f00d).unwrap();
+        assert_eq!(unpack_progress(packed), (1_234_567, 0xcafe_f00d));
+        assert!(pack_progress(1 << 31, 0).is_none());
+        assert!(pack_progress((1 << 31) - 1, u64::MAX).unwrap() > 0);
+    }
+}

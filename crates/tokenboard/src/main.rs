@@ -1,0 +1,334 @@
+//! `tokenboard`: the command line. Each subcommand is a thin layer over a library crate.
+
+mod progress;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use tokenboard_generate::GeneratorConfig;
+use tokenboard_ingest::{FaultPoint, IngestOptions, IngestSummary, Lake};
+use tokenboard_query::{Format, LakeSession};
+
+/// The week's top models, shown at the end of `demo`.
+const DEMO_TOP_MODELS_SQL: &str = include_str!("../../../queries/demo_top_models_week.sql");
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenboard",
+    version,
+    about = "LLM usage logs in, leaderboards and provider scores out"
+)]
+struct Cli {
+    /// Data location: a directory, or an object-store URL.
+    #[arg(
+        long,
+        global = true,
+        default_value = "data/lake",
+        env = "TOKENBOARD_DATA"
+    )]
+    data: String,
+    /// No progress bar or progress lines.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a sample workload if the data location is empty, ingest it, show the week's top
+    /// models.
+    Demo {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// Write a deterministic synthetic workload as JSON lines.
+    Generate {
+        #[arg(long)]
+        rows: u64,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// End of the generated window (RFC 3339); default: the start of the current hour.
+        #[arg(long)]
+        end: Option<DateTime<Utc>>,
+        /// Output file, or `-` for standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+    /// Ingest JSON-lines logs from files, directories (recursively) and `-` (standard input).
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Exit with status 3 if any line was quarantined.
+        #[arg(long)]
+        strict: bool,
+        /// Records gathered per commit: bounds memory and sets the size of the files written.
+        #[arg(long, default_value_t = IngestOptions::default().commit_rows)]
+        commit_rows: usize,
+    },
+    /// Run SQL over the tables (generations, attempts, quarantine).
+    Sql {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        query: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Format {
+        match f {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Csv => Format::Csv,
+            OutputFormat::Json => Format::Json,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Generate {
+            rows,
+            days,
+            seed,
+            end,
+            out,
+        } => {
+            let config = GeneratorConfig {
+                rows,
+                days,
+                seed,
+                end: end.unwrap_or_else(start_of_this_hour),
+            };
+            generate(&config, &out, cli.quiet)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            paths,
+            strict,
+            commit_rows,
+        } => {
+            let lake = Lake::new(&cli.data)?;
+            let options = IngestOptions {
+                commit_rows: commit_rows.max(1),
+                ..IngestOptions::default()
+            };
+            let summary = ingest(&lake, &paths, options, cli.quiet).await?;
+            print_summary(&summary, &mut std::io::stdout().lock())?;
+            if !summary.errors.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+            if strict && summary.quarantined_total() > 0 {
+                return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sql { format, query } => {
+            let lake = Lake::new(&cli.data)?;
+            let session = LakeSession::open(&lake).await?;
+            let batches = session.sql(&query).await?;
+            let mut out = std::io::stdout().lock();
+            tokenboard_query::write_batches(&batches, format.into(), &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { rows, days } => {
+            demo(&cli.data, rows, days, cli.quiet).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn start_of_this_hour() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now)
+}
+
+fn generate(config: &GeneratorConfig, out: &Path, quiet: bool) -> Result<()> {
+    let bar = progress::Bar::rows(config.rows, "generating", quiet);
+    let mut tick = |rows| bar.set(rows);
+    if out.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        tokenboard_generate::generate_with_progress(config, &mut writer, &mut tick)?;
+        writer.flush()?;
+    } else {
+        let file =
+            std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+        let is_zst = out.extension().is_some_and(|e| e == "zst");
+        if is_zst {
+            let mut writer = zstd_writer(file)?;
+            tokenboard_generate::generate_with_progress(config, &mut writer, &mut tick)?;
+            writer.finish()?.flush()?;
+        } else {
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+            tokenboard_generate::generate_with_progress(config, &mut writer, &mut tick)?;
+            writer.flush()?;
+        }
+    }
+    bar.finish();
+    Ok(())
+}
+
+fn zstd_writer(file: std::fs::File) -> Result<zstd::Encoder<'static, std::fs::File>> {
+    Ok(zstd::Encoder::new(file, 3)?)
+}
+
+async fn ingest(
+    lake: &Lake,
+    paths: &[PathBuf],
+    mut options: IngestOptions,
+    quiet: bool,
+) -> Result<IngestSummary> {
+    let total: u64 = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .map(|p| dir_size(p))
+        .sum();
+    if let Ok(fault) = std::env::var("TOKENBOARD_FAULT") {
+        options.fault = Some(fault.parse::<FaultPoint>().map_err(anyhow::Error::msg)?);
+    }
+    let started = Instant::now();
+    let bar = progress::Bar::bytes(total, "ingesting", quiet);
+    let summary = tokenboard_ingest::ingest(lake, paths, &options, &|p| bar.ingest(p))
+        .await
+        .context("ingest stopped; every commit before the error is intact, rerun to finish")?;
+    bar.finish();
+    tracing::info!(elapsed = ?started.elapsed(), "ingest finished");
+    Ok(summary)
+}
+
+fn dir_size(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| dir_size(&e.path())).sum())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn print_summary(s: &IngestSummary, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "read {} lines from {} sources", s.read, s.sources)?;
+    writeln!(out, "  ingested            {}", s.ingested)?;
+    writeln!(out, "  duplicates skipped  {}", s.duplicates)?;
+    writeln!(out, "  already ingested    {}", s.already_ingested)?;
+    writeln!(out, "  quarantined         {}", s.quarantined_total())?;
+    for (reason, n) in &s.quarantined {
+        writeln!(out, "    {:<22} {n}", reason.as_str())?;
+    }
+    writeln!(out, "  attempts            {}", s.attempts)?;
+    if !s.unknown_fields.is_empty() {
+        let fields: Vec<String> = s
+            .unknown_fields
+            .iter()
+            .map(|(name, n)| format!("{name} ({n})"))
+            .collect();
+        writeln!(out, "  unknown fields      {}", fields.join(", "))?;
+    }
+    for error in &s.errors {
+        writeln!(out, "error: {error}")?;
+    }
+    Ok(())
+}
+
+async fn demo(data: &str, rows: u64, days: u32, quiet: bool) -> Result<()> {
+    let lake = Lake::new(data)?;
+    if lake.open("generations").await?.is_none() {
+        let workload = demo_workload_path(data);
+        if let Some(dir) = workload.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let config = GeneratorConfig {
+            rows,
+            days,
+            seed: 1,
+            end: start_of_this_hour(),
+        };
+        eprintln!(
+            "generating {rows} records over {days} days into {}",
+            workload.display()
+        );
+        generate(&config, &workload, quiet)?;
+        let summary = ingest(
+            &lake,
+            std::slice::from_ref(&workload),
+            IngestOptions::default(),
+            quiet,
+        )
+        .await?;
+        print_summary(&summary, &mut std::io::stdout().lock())?;
+    } else {
+        eprintln!("{data} already holds data: showing it (remove the directory to start over)");
+    }
+    let session = LakeSession::open(&lake).await?;
+    let batches = session.sql(DEMO_TOP_MODELS_SQL).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\nTop models, trailing 7 days:")?;
+    tokenboard_query::write_batches(&batches, Format::Table, &mut out)?;
+    if !std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nTry: cargo run --release -- sql \"SELECT model, count(*) FROM generations GROUP BY model ORDER BY 2 DESC LIMIT 5\""
+    )?;
+    Ok(())
+}
+
+/// The demo's generated input sits beside a local data directory (or in the temp directory
+/// for an object-store URL), so a second run can reuse or inspect it.
+fn demo_workload_path(data: &str) -> PathBuf {
+    let local = !data.contains("://");
+    let dir = if local {
+        Path::new(data)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("demo"), |p| p.join("demo"))
+    } else {
+        std::env::temp_dir().join("tokenboard-demo")
+    };
+    dir.join("workload.jsonl.zst")
+}
