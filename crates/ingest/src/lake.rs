@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::num::NonZeroU64;
 use std::path::Path;
+use std::sync::Arc;
 
+use delta_kernel::expressions::Scalar;
 use deltalake::arrow::array::{Array, RecordBatch, StringArray};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::{DataType, SchemaRef};
@@ -12,11 +14,15 @@ use deltalake::datafile::writer::{DeltaWriter, WriterConfig};
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
-use deltalake::kernel::{Action, StructType, Transaction};
-use deltalake::parquet::basic::{Compression, ZstdLevel};
-use deltalake::parquet::file::properties::WriterProperties;
+use deltalake::kernel::{Action, Add, StructType, Transaction};
+use deltalake::parquet::basic::{Compression, Encoding, ZstdLevel};
+use deltalake::parquet::file::properties::{WriterProperties, WriterVersion};
+use deltalake::parquet::schema::types::ColumnPath;
 use deltalake::protocol::{DeltaOperation, SaveMode};
-use deltalake::{DeltaTable, DeltaTableError};
+use deltalake::{DeltaTable, DeltaTableError, ObjectStore};
+use indexmap::IndexMap;
+
+type ObjectStoreRef = Arc<dyn ObjectStore>;
 use url::Url;
 
 use crate::Error;
@@ -57,6 +63,14 @@ impl TableName {
             TableName::Generations => GENERATIONS.clone(),
             TableName::Attempts => ATTEMPTS.clone(),
             TableName::Quarantine => QUARANTINE.clone(),
+        }
+    }
+
+    /// The time that orders rows within a file and whose UTC date partitions the table.
+    pub fn time_column(self) -> &'static str {
+        match self {
+            TableName::Generations | TableName::Attempts => "created_at",
+            TableName::Quarantine => "ingested_at",
         }
     }
 
@@ -190,53 +204,29 @@ impl LakeTable {
             .await?)
     }
 
-    /// Writes `batches` (all of this table's schema) as Parquet files, one or more per date,
-    /// and commits them together with `progress` in one atomic Delta commit. Until that commit
-    /// lands the files are invisible to readers; a crash leaves only unreferenced files.
-    pub async fn append(
-        &mut self,
-        batches: Vec<RecordBatch>,
-        progress: Vec<Transaction>,
-    ) -> Result<(), Error> {
-        self.append_with(batches, progress, || {}).await
+    pub fn object_store(&self) -> ObjectStoreRef {
+        self.table.object_store()
     }
 
-    /// [`LakeTable::append`], calling `before_commit` between writing the files and committing.
-    pub async fn append_with(
+    /// Commits files written by [`write_date_files`] together with `progress`, in one atomic
+    /// Delta commit. Until it lands the files are invisible to readers; a crash before it leaves
+    /// only unreferenced files.
+    pub async fn commit(
         &mut self,
-        batches: Vec<RecordBatch>,
+        files: Vec<Add>,
+        rows: usize,
         progress: Vec<Transaction>,
         before_commit: impl FnOnce(),
     ) -> Result<(), Error> {
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        if rows == 0 && progress.is_empty() {
+        if files.is_empty() && progress.is_empty() {
             return Ok(());
-        }
-        let mut actions = Vec::new();
-        if rows > 0 {
-            let config = WriterConfig::new(
-                self.name.schema(),
-                vec![DATE.to_owned()],
-                Some(writer_properties()),
-                // In practice one file per date and commit: compaction, not ingest, decides
-                // larger layouts.
-                NonZeroU64::new(TARGET_FILE_BYTES),
-                Some(ROW_GROUP_ROWS),
-                Default::default(),
-                Some(self.name.stats_columns()),
-            );
-            let mut writer = DeltaWriter::new(self.table.object_store(), config);
-            for batch in &batches {
-                writer.write(batch).await?;
-            }
-            actions.extend(writer.close().await?.into_iter().map(Action::Add));
         }
         before_commit();
         let snapshot = self.table.snapshot()?;
         let finalized = CommitBuilder::from(
             CommitProperties::default().with_application_transactions(progress),
         )
-        .with_actions(actions)
+        .with_actions(files.into_iter().map(Action::Add).collect())
         .with_app_metadata(HashMap::from([(
             "tokenboard.rows".to_owned(),
             serde_json::Value::from(rows),
@@ -282,9 +272,66 @@ impl LakeTable {
     }
 }
 
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+/// Writes rows of one date, already in `created_at` order, as Parquet files of `table` under
+/// `date=YYYY-MM-DD/`, returning the files for [`LakeTable::commit`]. Files of different tables
+/// and dates are written in parallel tasks.
+pub async fn write_date_files(
+    store: ObjectStoreRef,
+    table: TableName,
+    date_days: i32,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<Add>, Error> {
+    let config = WriterConfig::new(
+        table.schema(),
+        vec![DATE.to_owned()],
+        Some(writer_properties(table)),
+        // In practice one file per date and commit: compaction, not ingest, decides larger
+        // layouts.
+        NonZeroU64::new(TARGET_FILE_BYTES),
+        Some(ROW_GROUP_ROWS),
+        Default::default(),
+        Some(table.stats_columns()),
+    );
+    let partition = IndexMap::from([(DATE.to_owned(), Scalar::Date(date_days))]);
+    let mut writer = DeltaWriter::new(store, config);
+    for batch in batches {
+        writer.write_partition(batch, &partition).await?;
+    }
+    Ok(writer.close().await?)
+}
+
+/// zstd everywhere; per column, the encoding that suits its values. Dictionaries are kept for
+/// repetitive columns (models, providers, apps) and skipped where values are nearly unique,
+/// where they would cost time and save nothing.
+fn writer_properties(table: TableName) -> WriterProperties {
+    let mut builder = WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .build()
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    for field in table.schema().fields() {
+        let path = ColumnPath::from(field.name().as_str());
+        let unique_text = matches!(
+            field.name().as_str(),
+            "id" | "generation_id" | "request_id" | "upstream_id"
+        );
+        match field.data_type() {
+            DataType::Timestamp(..) => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+            }
+            DataType::Float64 => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::BYTE_STREAM_SPLIT);
+            }
+            DataType::Utf8 if unique_text => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::DELTA_BYTE_ARRAY);
+            }
+            _ => {}
+        }
+    }
+    builder.build()
 }

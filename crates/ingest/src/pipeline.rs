@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use deltalake::arrow::array::{BooleanArray, RecordBatch, UInt32Array};
+use deltalake::arrow::array::{
+    AsArray, BooleanArray, RecordBatch, TimestampMicrosecondArray, UInt32Array,
+};
 use deltalake::arrow::compute::{
     SortColumn, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch,
 };
+use deltalake::arrow::datatypes::{Date32Type, TimestampMicrosecondType};
 use deltalake::kernel::Transaction;
 use rayon::prelude::*;
 use tokenboard_record::Reason;
@@ -19,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::columns::{QuarantinedLine, RecordColumns, quarantine_batch};
 use crate::dedupe::{SeenIds, id_key};
-use crate::lake::{Lake, LakeTable, TableName};
+use crate::lake::{Lake, LakeTable, TableName, write_date_files};
 use crate::lines::{Block, KEPT_PREFIX_BYTES, LineReader};
 use crate::source::{self, Source};
 use crate::{Error, FaultPoint, IngestOptions, IngestSummary, Progress};
@@ -170,6 +173,16 @@ fn read_sources(
             }
         }
     }
+}
+
+/// What the parser stage hands the dedupe loop, in input order.
+enum Parsed {
+    Block {
+        source: usize,
+        block: Arc<Block>,
+        parts: JoinHandle<Result<Vec<ParsedPart>, Error>>,
+    },
+    Other(Message),
 }
 
 /// One block, parsed: good records as batches (before dedupe), bad lines, and counts.
@@ -357,22 +370,56 @@ pub async fn ingest(
     let mut chunk = Chunk::default();
     let options = Arc::new(options.clone());
 
-    while let Some(message) = rx.recv().await {
-        let (index, block) = match message {
-            Message::Resumed { lines } => {
+    // Parsing runs ahead of the loop below: up to two blocks are parsed while the loop
+    // deduplicates the one before, and results come back in input order.
+    let (parsed_tx, mut parsed_rx) = mpsc::channel::<Parsed>(2);
+    let parser = {
+        let (names, options) = (names.clone(), options.clone());
+        tokio::spawn(async move {
+            while let Some(message) = rx.recv().await {
+                let parsed = match message {
+                    Message::Block { source, block } => {
+                        let block = Arc::new(block);
+                        let (b, name, options) =
+                            (block.clone(), names[source].clone(), options.clone());
+                        let parts =
+                            tokio::task::spawn_blocking(move || parse_block(&b, &name, &options));
+                        Parsed::Block {
+                            source,
+                            block,
+                            parts,
+                        }
+                    }
+                    other => Parsed::Other(other),
+                };
+                if parsed_tx.send(parsed).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+
+    while let Some(parsed) = parsed_rx.recv().await {
+        let (index, block, parts) = match parsed {
+            Parsed::Block {
+                source,
+                block,
+                parts,
+            } => (source, block, parts),
+            Parsed::Other(Message::Resumed { lines }) => {
                 summary.read += lines;
                 summary.already_ingested += lines;
                 continue;
             }
-            Message::Restarted { source } => {
+            Parsed::Other(Message::Restarted { source }) => {
                 committed[source] = Committed::default();
                 continue;
             }
-            Message::Failed {
+            Parsed::Other(Message::Failed {
                 source,
                 line,
                 error,
-            } => {
+            }) => {
                 let error = Error::Source {
                     source_name: names[source].to_string(),
                     line,
@@ -382,15 +429,11 @@ pub async fn ingest(
                 summary.errors.push(error.to_string());
                 continue;
             }
-            Message::Block { source, block } => (source, block),
+            Parsed::Other(Message::Block { .. }) => {
+                return Err(Error::Task("a block bypassed the parser".into()));
+            }
         };
-        let block = Arc::new(block);
-        let parts = {
-            let (block, name, options) = (block.clone(), names[index].clone(), options.clone());
-            tokio::task::spawn_blocking(move || parse_block(&block, &name, &options))
-                .await
-                .map_err(|e| Error::Task(e.to_string()))??
-        };
+        let parts = parts.await.map_err(|e| Error::Task(e.to_string()))??;
         let done = committed[index];
         for part in parts {
             for (date, _) in part
@@ -429,12 +472,8 @@ pub async fn ingest(
                     keep_generation[row as usize] && line > done.attempts
                 })
                 .collect();
-            let generations = filter_record_batch(
-                &part.batches.generations,
-                &BooleanArray::from(keep_generation),
-            )?;
-            let attempts =
-                filter_record_batch(&part.batches.attempts, &BooleanArray::from(keep_attempts))?;
+            let generations = keep_rows(part.batches.generations, keep_generation)?;
+            let attempts = keep_rows(part.batches.attempts, keep_attempts)?;
             summary.attempts += attempts.num_rows() as u64;
             chunk.generation_rows += generations.num_rows();
             if generations.num_rows() > 0 {
@@ -475,6 +514,7 @@ pub async fn ingest(
             )));
         }
     }
+    parser.await.map_err(|e| Error::Task(e.to_string()))?;
     reader
         .join()
         .map_err(|_| Error::Task("the reader thread panicked".into()))?;
@@ -495,6 +535,14 @@ pub async fn ingest(
     Ok(summary)
 }
 
+/// The rows whose flag is set; without a copy in the usual case where all are.
+fn keep_rows(batch: RecordBatch, keep: Vec<bool>) -> Result<RecordBatch, Error> {
+    if keep.iter().all(|k| *k) {
+        return Ok(batch);
+    }
+    Ok(filter_record_batch(&batch, &BooleanArray::from(keep))?)
+}
+
 async fn ids_on(table: &deltalake::DeltaTable, date: i32) -> Result<Vec<u128>, Error> {
     if table.version().is_none_or(|v| v == 0) {
         // Version 0 is the empty table this or an earlier run created.
@@ -509,8 +557,9 @@ async fn ids_on(table: &deltalake::DeltaTable, date: i32) -> Result<Vec<u128>, E
 }
 
 /// Writes one chunk to the three tables, each in one commit that also records how far every
-/// source in the chunk has been consumed. Quarantine and attempts commit before generations,
-/// so generations' progress is never ahead of the others' and a rerun can resume from it.
+/// source in the chunk has been consumed. The files of all tables and dates are encoded in
+/// parallel; then quarantine and attempts commit before generations, so generations' progress
+/// is never ahead of the others' and a rerun can resume from it.
 async fn commit_chunk(
     mut tables: Tables,
     chunk: Chunk,
@@ -531,17 +580,51 @@ async fn commit_chunk(
     } else {
         vec![quarantine_batch(&chunk.quarantined, now)?]
     };
-    let attempts = sorted_by_time(chunk.attempts)?;
-    let generations = sorted_by_time(chunk.generations)?;
+
+    let mut writes = Vec::new();
     for (table, batches) in [
-        (&mut tables.quarantine, quarantine),
-        (&mut tables.attempts, attempts),
-        (&mut tables.generations, generations),
+        (&tables.quarantine, quarantine),
+        (&tables.attempts, chunk.attempts),
+        (&tables.generations, chunk.generations),
     ] {
+        let mut by_date = Vec::new();
+        for (date, date_batches) in split_by_date(batches, table.name.time_column())? {
+            let rows = date_batches
+                .iter()
+                .map(RecordBatch::num_rows)
+                .sum::<usize>();
+            let task = tokio::spawn(write_date_files(
+                table.object_store(),
+                table.name,
+                date,
+                date_batches,
+            ));
+            by_date.push((rows, task));
+        }
+        writes.push(by_date);
+    }
+    let mut files = Vec::new();
+    for by_date in writes {
+        let (mut adds, mut rows) = (Vec::new(), 0);
+        for (date_rows, task) in by_date {
+            adds.extend(task.await.map_err(|e| Error::Task(e.to_string()))??);
+            rows += date_rows;
+        }
+        files.push((adds, rows));
+    }
+
+    for (table, (adds, rows)) in [
+        &mut tables.quarantine,
+        &mut tables.attempts,
+        &mut tables.generations,
+    ]
+    .into_iter()
+    .zip(files)
+    {
         let number = tables.commits + 1;
         let before = matches!(fault, Some(FaultPoint::BeforeCommit(n)) if n == number);
         table
-            .append_with(batches, progress.clone(), || {
+            .commit(adds, rows, progress.clone(), || {
                 if before {
                     eprintln!("fault injected before commit {number}");
                     std::process::abort();
@@ -553,6 +636,7 @@ async fn commit_chunk(
             table = table.name.as_str(),
             version = table.version(),
             commit = number,
+            rows,
             "committed"
         );
         if matches!(fault, Some(FaultPoint::AfterCommit(n)) if n == number) {
@@ -563,26 +647,72 @@ async fn commit_chunk(
     Ok(tables)
 }
 
-/// One batch ordered by date, then `created_at`: each date's file is written in time order,
-/// which makes time-range statistics tight and compresses timestamps well.
-fn sorted_by_time(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, Error> {
+/// Splits rows into runs of one date each, in time order: each date's file is written in
+/// time order, which keeps time-range statistics tight and timestamps compact. Logs usually
+/// arrive in time order already, and then the runs are zero-copy slices; otherwise the rows are
+/// sorted first.
+fn split_by_date(
+    batches: Vec<RecordBatch>,
+    time_column: &str,
+) -> Result<Vec<(i32, Vec<RecordBatch>)>, Error> {
     let Some(first) = batches.first() else {
         return Ok(Vec::new());
     };
     let schema = first.schema();
-    let batch = concat_batches(&schema, &batches)?;
-    drop(batches);
-    let column = |name: &str| -> Result<SortColumn, Error> {
-        Ok(SortColumn {
-            values: batch.column(schema.index_of(name)?).clone(),
-            options: None,
-        })
+    let time_column = schema.index_of(time_column)?;
+    let date_column = schema.index_of(crate::columns::DATE)?;
+    let times = |batch: &RecordBatch| -> Result<TimestampMicrosecondArray, Error> {
+        Ok(batch
+            .column(time_column)
+            .as_primitive::<TimestampMicrosecondType>()
+            .clone())
     };
-    let order: UInt32Array = lexsort_to_indices(
-        &[column(crate::columns::DATE)?, column("created_at")?],
-        None,
-    )?;
-    Ok(vec![take_record_batch(&batch, &order)?])
+    let mut in_order = true;
+    let mut previous = i64::MIN;
+    'check: for batch in &batches {
+        for &t in times(batch)?.values().iter() {
+            if t < previous {
+                in_order = false;
+                break 'check;
+            }
+            previous = t;
+        }
+    }
+    let batches = if in_order {
+        batches
+    } else {
+        let batch = concat_batches(&schema, &batches)?;
+        drop(batches);
+        let sort = |column: usize| SortColumn {
+            values: batch.column(column).clone(),
+            options: None,
+        };
+        let order: UInt32Array = lexsort_to_indices(&[sort(date_column), sort(time_column)], None)?;
+        vec![take_record_batch(&batch, &order)?]
+    };
+
+    let mut runs: Vec<(i32, Vec<RecordBatch>)> = Vec::new();
+    for batch in batches {
+        let dates = batch
+            .column(date_column)
+            .as_primitive::<Date32Type>()
+            .clone();
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let date = dates.value(start);
+            let mut end = start + 1;
+            while end < batch.num_rows() && dates.value(end) == date {
+                end += 1;
+            }
+            let slice = batch.slice(start, end - start);
+            match runs.last_mut() {
+                Some((last, slices)) if *last == date => slices.push(slice),
+                _ => runs.push((date, vec![slice])),
+            }
+            start = end;
+        }
+    }
+    Ok(runs)
 }
 
 #[cfg(test)]
