@@ -30,7 +30,7 @@ use crate::{Error, FaultPoint, IngestOptions, IngestSummary, Progress};
 /// Progress records pack lines consumed (high 31 bits) and a digest of them (low 32 bits) into
 /// the one integer a Delta application transaction carries.
 fn pack_progress(lines: u64, digest: u64) -> Option<i64> {
-    (lines < (1 << 31)).then(|| ((lines as i64) << 32) | (digest & 0xffff_ffff) as i64)
+    (lines < (1 << 31)).then_some(((lines as i64) << 32) | (digest & 0xffff_ffff) as i64)
 }
 
 fn unpack_progress(version: i64) -> (u64, u32) {

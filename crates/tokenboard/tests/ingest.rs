@@ -2,6 +2,8 @@
 //! directory. Expected numbers come from the fixtures' hand-worked tables
 //! (tests/fixtures/README.md) or from reading the input with serde_json, never from tokenboard.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
