@@ -84,7 +84,8 @@ enum Message {
     },
 }
 
-/// Reads every source in turn, skipping the lines already committed.
+/// Reads every source in turn, skipping the lines already committed. A source that fails is
+/// reported and the next one read; the loop ends early only when nobody listens any more.
 fn read_sources(
     sources: Vec<Source>,
     resume: Vec<Option<ResumePoint>>,
@@ -94,85 +95,67 @@ fn read_sources(
     tx: mpsc::Sender<Message>,
 ) {
     for (index, (source, resume)) in sources.iter().zip(resume).enumerate() {
-        let send = |message| tx.blocking_send(message).is_ok();
-        let open = || source.open(bytes_read.clone());
-        let mut reader = match open() {
-            Ok(input) => LineReader::new(input),
-            Err(error) => {
-                if !send(Message::Failed {
-                    source: index,
-                    line: None,
-                    error,
-                }) {
-                    return;
-                }
-                continue;
-            }
-        };
-        if let Some(point) = resume.filter(|p| p.lines > 0) {
-            let matched = match reader.skip(point.lines) {
-                Ok(Some(digest)) => digest as u32 == point.digest,
-                Ok(None) => false,
-                Err(error) => {
-                    let line = Some(reader.line_number() + 1);
-                    if !send(Message::Failed {
-                        source: index,
-                        line,
-                        error,
-                    }) {
-                        return;
-                    }
-                    continue;
-                }
+        let read = || -> Result<(), ReadStop> {
+            let send = |message| tx.blocking_send(message).map_err(|_| ReadStop::Closed);
+            let open = || {
+                source
+                    .open(bytes_read.clone())
+                    .map(LineReader::new)
+                    .map_err(|error| ReadStop::Failed { line: None, error })
             };
-            if matched {
-                if !send(Message::Resumed { lines: point.lines }) {
-                    return;
-                }
-            } else {
-                reader = match open() {
-                    Ok(input) => LineReader::new(input),
-                    Err(error) => {
-                        if !send(Message::Failed {
-                            source: index,
-                            line: None,
-                            error,
-                        }) {
-                            return;
-                        }
-                        continue;
-                    }
+            let failed = |reader: &LineReader<_>, error| ReadStop::Failed {
+                line: Some(reader.line_number() + 1),
+                error,
+            };
+            let mut reader = open()?;
+            if let Some(point) = resume.filter(|p| p.lines > 0) {
+                let digest = match reader.skip(point.lines) {
+                    Ok(digest) => digest,
+                    Err(error) => return Err(failed(&reader, error)),
                 };
-                if !send(Message::Restarted { source: index }) {
-                    return;
+                if digest.is_some_and(|d| d as u32 == point.digest) {
+                    send(Message::Resumed { lines: point.lines })?;
+                } else {
+                    reader = open()?;
+                    send(Message::Restarted { source: index })?;
                 }
             }
-        }
-        loop {
-            match reader.next_block(block_bytes, block_lines) {
-                Ok(Some(block)) => {
-                    if !send(Message::Block {
+            loop {
+                match reader.next_block(block_bytes, block_lines) {
+                    Ok(Some(block)) => send(Message::Block {
                         source: index,
                         block,
-                    }) {
-                        return;
-                    }
+                    })?,
+                    Ok(None) => return Ok(()),
+                    Err(error) => return Err(failed(&reader, error)),
                 }
-                Ok(None) => break,
-                Err(error) => {
-                    let line = Some(reader.line_number() + 1);
-                    if !send(Message::Failed {
-                        source: index,
-                        line,
-                        error,
-                    }) {
-                        return;
-                    }
-                    break;
+            }
+        };
+        match read() {
+            Ok(()) => {}
+            Err(ReadStop::Closed) => return,
+            Err(ReadStop::Failed { line, error }) => {
+                let message = Message::Failed {
+                    source: index,
+                    line,
+                    error,
+                };
+                if tx.blocking_send(message).is_err() {
+                    return;
                 }
             }
         }
     }
+}
+
+/// Why reading a source stopped before its end.
+enum ReadStop {
+    /// The ingest loop is gone (it failed): stop reading altogether.
+    Closed,
+    Failed {
+        line: Option<u64>,
+        error: std::io::Error,
+    },
 }
 
 /// What the parser stage hands the dedupe loop, in input order.
