@@ -27,6 +27,10 @@ use crate::lines::{Block, KEPT_PREFIX_BYTES, LineReader};
 use crate::source::{self, Source};
 use crate::{Error, FaultPoint, IngestOptions, IngestSummary, Progress};
 
+/// Distinct unknown field names the summary lists one by one.
+const MAX_UNKNOWN_FIELD_NAMES: usize = 100;
+const OTHER_UNKNOWN_FIELDS: &str = "(other names)";
+
 /// Progress records pack lines consumed (high 31 bits) and a digest of them (low 32 bits) into
 /// the one integer a Delta application transaction carries.
 fn pack_progress(lines: u64, digest: u64) -> Option<i64> {
@@ -442,7 +446,15 @@ pub async fn ingest(
                 *summary.quarantined.entry(reason).or_insert(0) += n;
             }
             for (field, n) in part.unknown {
-                *summary.unknown_fields.entry(field).or_insert(0) += n;
+                // Field names come from the input: past a limit they share one bucket, so that
+                // hostile input cannot grow the summary without bound.
+                let known = summary.unknown_fields.contains_key(&field);
+                let key = if known || summary.unknown_fields.len() < MAX_UNKNOWN_FIELD_NAMES {
+                    field
+                } else {
+                    OTHER_UNKNOWN_FIELDS.to_owned()
+                };
+                *summary.unknown_fields.entry(key).or_insert(0) += n;
             }
 
             // Rows a table already holds from an interrupted run are not written again.

@@ -633,3 +633,25 @@ fn sql_formats() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
 }
+
+#[test]
+fn unknown_field_names_are_counted_but_not_without_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("unknown.jsonl");
+    let lines: Vec<String> = (0..150)
+        .map(|i| {
+            format!(
+                r#"{{"id":"u{i}","created_at":"2026-11-19T00:00:00Z","model":"a/b","field_{i}":1}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let output = run(tokenboard(&dir.path().join("lake"))
+        .arg("ingest")
+        .arg(&input));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // 100 names are listed; the other 50 share one bucket.
+    assert!(stdout.contains("field_0 (1)"), "{stdout}");
+    assert!(stdout.contains("(other names) (50)"), "{stdout}");
+    assert_eq!(summary_value(&stdout, "ingested"), 150);
+}
