@@ -445,7 +445,9 @@ pub async fn ingest(
             for (reason, n) in part.reasons {
                 *summary.quarantined.entry(reason).or_insert(0) += n;
             }
-            for (field, n) in part.unknown {
+            let mut unknown: Vec<(String, u64)> = part.unknown.into_iter().collect();
+            unknown.sort_unstable();
+            for (field, n) in unknown {
                 // Field names come from the input: past a limit they share one bucket, so that
                 // hostile input cannot grow the summary without bound.
                 let known = summary.unknown_fields.contains_key(&field);
