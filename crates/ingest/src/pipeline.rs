@@ -68,19 +68,17 @@ struct ResumePoint {
     digest: u32,
 }
 
+/// What the reader sends: blocks of lines, and what happened to a source between them.
 enum Message {
+    Block { source: usize, block: Block },
+    Event(SourceEvent),
+}
+
+enum SourceEvent {
     /// The source's first `lines` lines were skipped as already committed.
-    Resumed {
-        lines: u64,
-    },
+    Resumed { lines: u64 },
     /// The source no longer matches its recorded progress and is read from the start.
-    Restarted {
-        source: usize,
-    },
-    Block {
-        source: usize,
-        block: Block,
-    },
+    Restarted { source: usize },
     Failed {
         source: usize,
         line: Option<u64>,
@@ -118,10 +116,10 @@ fn read_sources(
                     Err(error) => return Err(failed(&reader, error)),
                 };
                 if digest.is_some_and(|d| d as u32 == point.digest) {
-                    send(Message::Resumed { lines: point.lines })?;
+                    send(Message::Event(SourceEvent::Resumed { lines: point.lines }))?;
                 } else {
                     reader = open()?;
-                    send(Message::Restarted { source: index })?;
+                    send(Message::Event(SourceEvent::Restarted { source: index }))?;
                 }
             }
             loop {
@@ -139,11 +137,11 @@ fn read_sources(
             Ok(()) => {}
             Err(ReadStop::Closed) => return,
             Err(ReadStop::Failed { line, error }) => {
-                let message = Message::Failed {
+                let message = Message::Event(SourceEvent::Failed {
                     source: index,
                     line,
                     error,
-                };
+                });
                 if tx.blocking_send(message).is_err() {
                     return;
                 }
@@ -169,7 +167,7 @@ enum Parsed {
         block: Arc<Block>,
         parts: JoinHandle<Result<Vec<ParsedPart>, Error>>,
     },
-    Other(Message),
+    Event(SourceEvent),
 }
 
 /// One block, parsed: good records as batches (before dedupe), bad lines, and counts.
@@ -377,7 +375,7 @@ pub async fn ingest(
                             parts,
                         }
                     }
-                    other => Parsed::Other(other),
+                    Message::Event(event) => Parsed::Event(event),
                 };
                 if parsed_tx.send(parsed).await.is_err() {
                     return;
@@ -393,16 +391,16 @@ pub async fn ingest(
                 block,
                 parts,
             } => (source, block, parts),
-            Parsed::Other(Message::Resumed { lines }) => {
+            Parsed::Event(SourceEvent::Resumed { lines }) => {
                 summary.read += lines;
                 summary.already_ingested += lines;
                 continue;
             }
-            Parsed::Other(Message::Restarted { source }) => {
+            Parsed::Event(SourceEvent::Restarted { source }) => {
                 committed[source] = Committed::default();
                 continue;
             }
-            Parsed::Other(Message::Failed {
+            Parsed::Event(SourceEvent::Failed {
                 source,
                 line,
                 error,
@@ -416,19 +414,12 @@ pub async fn ingest(
                 summary.errors.push(error.to_string());
                 continue;
             }
-            Parsed::Other(Message::Block { .. }) => {
-                return Err(Error::Task("a block bypassed the parser".into()));
-            }
         };
         let parts = parts.await.map_err(|e| Error::Task(e.to_string()))??;
         let done = committed[index];
         for part in parts {
-            for (date, _) in part
-                .keys
-                .iter()
-                .map(|k| (k.1, ()))
-                .collect::<HashMap<_, _>>()
-            {
+            let dates: std::collections::BTreeSet<i32> = part.keys.iter().map(|k| k.1).collect();
+            for date in dates {
                 if !seen.is_loaded(date) {
                     let keys = ids_on(&generations_before, date).await?;
                     seen.load(date, keys);
