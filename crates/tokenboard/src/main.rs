@@ -1,6 +1,7 @@
 //! `tokenboard`: the command line. Each subcommand is a thin layer over a library crate.
 
 mod progress;
+mod shell;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,10 +13,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokenboard_generate::GeneratorConfig;
 use tokenboard_ingest::{FaultPoint, IngestOptions, IngestSummary, Lake};
-use tokenboard_query::{Format, LakeSession};
-
-/// The week's top models, shown at the end of `demo`.
-const DEMO_TOP_MODELS_SQL: &str = include_str!("../../../queries/demo_top_models_week.sql");
+use tokenboard_query::{Format, LakeSession, Period, View, ViewRequest, Window};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,12 +73,51 @@ enum Command {
         #[arg(long, default_value_t = IngestOptions::default().commit_rows)]
         commit_rows: usize,
     },
-    /// Run SQL over the tables (generations, attempts, quarantine).
+    /// Run SQL over the tables (generations, attempts, quarantine); without a query on a
+    /// terminal, an interactive prompt with history.
     Sql {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
-        query: String,
+        /// Read the query from a file.
+        #[arg(long, conflicts_with = "query")]
+        file: Option<PathBuf>,
+        query: Option<String>,
     },
+    /// Run a leaderboard view of the catalog in queries/ by name.
+    Query {
+        #[arg(value_parser = parse_view)]
+        view: View,
+        /// day, week or month (share views: day or week buckets).
+        #[arg(long, default_value = "week", value_parser = parse_period)]
+        period: Period,
+        /// Provider-stats window: 5m, 30m, 1d, 7d, 30d or all.
+        #[arg(long, default_value = "30m", value_parser = parse_window)]
+        window: Window,
+        /// The model, as author/slug[:variant] (model-providers).
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, default_value_t = tokenboard_query::DEFAULT_LIMIT)]
+        limit: u64,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Run the view this many times in one session and print the best and median times to
+        /// standard error (for benchmarks: no process start or table opening in the figure).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        runs: u32,
+    },
+}
+
+fn parse_view(s: &str) -> Result<View, String> {
+    s.parse()
+        .map_err(|e: tokenboard_query::Error| e.to_string())
+}
+fn parse_period(s: &str) -> Result<Period, String> {
+    s.parse()
+        .map_err(|e: tokenboard_query::Error| e.to_string())
+}
+fn parse_window(s: &str) -> Result<Window, String> {
+    s.parse()
+        .map_err(|e: tokenboard_query::Error| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -88,6 +125,7 @@ enum OutputFormat {
     Table,
     Csv,
     Json,
+    Parquet,
 }
 
 impl From<OutputFormat> for Format {
@@ -96,6 +134,7 @@ impl From<OutputFormat> for Format {
             OutputFormat::Table => Format::Table,
             OutputFormat::Csv => Format::Csv,
             OutputFormat::Json => Format::Json,
+            OutputFormat::Parquet => Format::Parquet,
         }
     }
 }
@@ -166,12 +205,76 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sql { format, query } => {
+        Command::Sql {
+            format,
+            file,
+            query,
+        } => {
+            let query = match (file, query) {
+                (Some(file), _) => Some(
+                    std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?,
+                ),
+                (None, query) => query,
+            };
             let lake = Lake::new(&cli.data)?;
             let session = LakeSession::open(&lake).await?;
-            let batches = session.sql(&query).await?;
+            match query {
+                Some(query) => {
+                    let batches = session.sql(&query).await?;
+                    let mut out = std::io::stdout().lock();
+                    tokenboard_query::write_batches(&batches, format.into(), &mut out)?;
+                }
+                None if std::io::stdin().is_terminal() => {
+                    shell::run(&session, format.into()).await?;
+                }
+                None => anyhow::bail!("no query: give one, --file, or run on a terminal"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Query {
+            view,
+            period,
+            window,
+            model,
+            limit,
+            format,
+            runs,
+        } => {
+            let request = ViewRequest {
+                view,
+                period,
+                window,
+                model,
+                limit,
+            };
+            request.validate()?;
+            let lake = Lake::new(&cli.data)?;
+            let session = LakeSession::open(&lake).await?;
+            let mut times = Vec::with_capacity(runs as usize);
+            let mut result = None;
+            for _ in 0..runs {
+                let started = Instant::now();
+                result = Some(session.view(&request).await?);
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            let Some(result) = result else {
+                anyhow::bail!("no run");
+            };
+            if runs > 1 {
+                times.sort_by(f64::total_cmp);
+                eprintln!(
+                    "{}: best {:.1} ms, median {:.1} ms over {runs} runs",
+                    request.view,
+                    times[0],
+                    times[times.len() / 2]
+                );
+            }
+            if let Some(through) = result.data_through {
+                tracing::info!(%through, "data through");
+            }
             let mut out = std::io::stdout().lock();
-            tokenboard_query::write_batches(&batches, format.into(), &mut out)?;
+            tokenboard_query::write_batches(&result.batches, format.into(), &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { rows, days } => {
@@ -304,16 +407,19 @@ async fn demo(data: &str, rows: u64, days: u32, quiet: bool) -> Result<()> {
         eprintln!("{data} already holds data: showing it (remove the directory to start over)");
     }
     let session = LakeSession::open(&lake).await?;
-    let batches = session.sql(DEMO_TOP_MODELS_SQL).await?;
+    let result = session
+        .view(&ViewRequest::new(View::TopModels).period(Period::Week))
+        .await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "\nTop models, trailing 7 days:")?;
-    tokenboard_query::write_batches(&batches, Format::Table, &mut out)?;
+    tokenboard_query::write_batches(&result.batches, Format::Table, &mut out)?;
     if !std::io::stdout().is_terminal() {
         return Ok(());
     }
     writeln!(
         out,
-        "\nTry: cargo run --release -- sql \"SELECT model, count(*) FROM generations GROUP BY model ORDER BY 2 DESC LIMIT 5\""
+        "\nTry: cargo run --release -- query model-providers --model openai/gpt-5 --window 1d\n \
+         or: cargo run --release -- sql"
     )?;
     Ok(())
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Query benchmark: every leaderboard view, `tokenboard query` against DuckDB, over the same
+# Parquet files of the same 2M-record workload as bench/ingest.sh.
+#
+#   bench/queries.sh [ROWS]       # default 2,000,000 records
+#
+# Environment: PERIOD (day|week|month, default week; the share views use week for month),
+# RUNS (timed runs per view, default 5, after one warm-up), NO_BUILD=1 (use the existing
+# binary), TOKENBOARD_BIN (default target/release/tokenboard).
+#
+# Reuses bench/out/workload-ROWS.jsonl (or .jsonl.zst) and bench/out/lake when they hold ROWS
+# records, else generates and ingests them exactly as bench/ingest.sh does.
+#
+# What is measured:
+# - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (newest
+#   record, then the view, planning included), best of RUNS + 1 runs (the first warms up).
+# - DuckDB: tests/crosscheck/duckdb_views.py --lake --timing: each view's queries (newest record,
+#   then the view) in one warm in-process connection over the table's live Parquet files, best
+#   of RUNS; no process startup, no file listing.
+#
+# Needs python3 with duckdb (and deltalake to list the live files; else a glob is used).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-2000000}
+period=${PERIOD:-week}
+runs=${RUNS:-5}
+out=bench/out
+mkdir -p "$out"
+bin=${TOKENBOARD_BIN:-target/release/tokenboard}
+if [ -z "${NO_BUILD:-}" ] && [ -z "${TOKENBOARD_BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+case "$period" in
+  day|week) share_period=$period ;;
+  month) share_period=week ;;
+  *) echo "PERIOD must be day, week or month" >&2; exit 1 ;;
+esac
+
+# The workload, named and generated as bench/ingest.sh does.
+input="$out/workload-$rows.jsonl"
+if [ ! -f "$input" ] && [ -f "$input.zst" ]; then
+  input="$input.zst"
+fi
+if [ ! -f "$input" ]; then
+  "$bin" --quiet generate --rows "$rows" --days 14 --seed 1 --end 2026-11-20T00:00:00Z --out "$input"
+fi
+
+lake="$out/lake"
+stored=$("$bin" --data "$lake" --quiet sql --format csv "SELECT count(*) FROM generations" 2>/dev/null \
+  | tail -n 1 || true)
+if [ "$stored" != "$rows" ]; then
+  echo "ingesting $input into $lake (found ${stored:-no} records)" >&2
+  rm -rf "$lake"
+  "$bin" --data "$lake" --quiet ingest "$input" > /dev/null
+fi
+
+model=$("$bin" --data "$lake" --quiet sql --format csv \
+  "SELECT model FROM generations GROUP BY model ORDER BY count(*) DESC, model LIMIT 1" | tail -n 1)
+
+# key (as duckdb_views.py --all names it) and the `tokenboard query` arguments.
+keys=() queries=()
+add() { keys+=("$1"); queries+=("$2"); }
+add "top-models:$period" "top-models --period $period --limit 10"
+add "token-share:$share_period" "token-share --period $share_period --limit 10"
+add "author-share:$share_period" "author-share --period $share_period --limit 10"
+add "top-apps:$period" "top-apps --period $period --limit 10"
+add "model-providers:30m:$model" "model-providers --window 30m --model $model"
+add "model-providers:all:$model" "model-providers --window all --model $model"
+add "speed:$period" "speed --period $period --limit 10"
+add "context-lengths:$period" "context-lengths --period $period"
+add "spend:$period" "spend --period $period --limit 10"
+
+# DuckDB, all views in one process.
+python3 tests/crosscheck/duckdb_views.py --lake "$lake" --all --timing --runs "$runs" \
+  --periods "$period" --share-periods "$share_period" --windows 30m,all --model "$model" \
+  > "$out/queries-duckdb.json"
+
+# tokenboard: each view in one process, `--runs` times in one session after a warm-up run, so
+# the figure is the query (newest record, then the view) like DuckDB's, without process start.
+: > "$out/queries-tokenboard.tsv"
+for i in "${!keys[@]}"; do
+  # shellcheck disable=SC2086 # the query arguments are words by design
+  ms=$("$bin" --data "$lake" --quiet query ${queries[$i]} --format json --runs $((runs + 1)) \
+        2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*/\1/p')
+  printf '%s\t%s\n' "${keys[$i]}" "${ms:-error}" >> "$out/queries-tokenboard.tsv"
+done
+
+python3 - "$out/queries-duckdb.json" "$out/queries-tokenboard.tsv" "$rows" "$model" "$runs" <<'PY'
+import json, sys
+duck = json.load(open(sys.argv[1]))
+rows, model, runs = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+print(f"{rows:,} records; model-providers for {model}; best of {runs} runs")
+print()
+print("| view | tokenboard ms | duckdb ms | ratio |")
+print("|---|---:|---:|---:|")
+for line in open(sys.argv[2]):
+    key, tb = line.rstrip("\n").split("\t")
+    d = duck.get(key)
+    ratio = ""
+    try:
+        ratio = f"{float(tb) / d:.2f}"
+    except (TypeError, ValueError, ZeroDivisionError):
+        pass
+    print(f"| {key} | {tb or 'n/a'} | {'' if d is None else f'{d:.1f}'} | {ratio} |")
+print()
+print("ratio = tokenboard / duckdb (below 1: tokenboard is faster). Both are in-process times of")
+print("the same questions over the same Parquet files, best of the runs after a warm-up.")
+PY

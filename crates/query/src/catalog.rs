@@ -1,0 +1,302 @@
+//! The leaderboard catalog: one SQL file in `queries/` per view, and the typed parameters each
+//! one is run with. `queries/README.md` defines every number.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use datafusion::arrow::datatypes::IntervalMonthDayNano;
+use datafusion::common::ScalarValue;
+
+use crate::Error;
+
+/// Every view of the catalog, by its `tokenboard query` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    TopModels,
+    TokenShare,
+    AuthorShare,
+    TopApps,
+    ModelProviders,
+    Speed,
+    ContextLengths,
+    Spend,
+}
+
+impl View {
+    pub const ALL: [View; 8] = [
+        View::TopModels,
+        View::TokenShare,
+        View::AuthorShare,
+        View::TopApps,
+        View::ModelProviders,
+        View::Speed,
+        View::ContextLengths,
+        View::Spend,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::TopModels => "top-models",
+            View::TokenShare => "token-share",
+            View::AuthorShare => "author-share",
+            View::TopApps => "top-apps",
+            View::ModelProviders => "model-providers",
+            View::Speed => "speed",
+            View::ContextLengths => "context-lengths",
+            View::Spend => "spend",
+        }
+    }
+
+    /// The view's SQL, compiled in from `queries/` so the binary needs no files beside it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            View::TopModels => include_str!("../../../queries/top_models.sql"),
+            View::TokenShare => include_str!("../../../queries/token_share.sql"),
+            View::AuthorShare => include_str!("../../../queries/author_share.sql"),
+            View::TopApps => include_str!("../../../queries/top_apps.sql"),
+            View::ModelProviders => include_str!("../../../queries/model_providers.sql"),
+            View::Speed => include_str!("../../../queries/speed.sql"),
+            View::ContextLengths => include_str!("../../../queries/context_lengths.sql"),
+            View::Spend => include_str!("../../../queries/spend.sql"),
+        }
+    }
+
+    /// How the view reads time.
+    fn time(self) -> TimeKind {
+        match self {
+            View::TokenShare | View::AuthorShare => TimeKind::Buckets,
+            View::ModelProviders => TimeKind::Window,
+            View::TopModels | View::TopApps | View::Speed | View::ContextLengths | View::Spend => {
+                TimeKind::Period
+            }
+        }
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for View {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<View, Error> {
+        View::ALL
+            .into_iter()
+            .find(|view| view.name() == s)
+            .ok_or_else(|| Error::UnknownView(s.to_owned()))
+    }
+}
+
+enum TimeKind {
+    Period,
+    Buckets,
+    Window,
+}
+
+/// A leaderboard period: the trailing window ending at `data_through`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Period {
+    Day,
+    #[default]
+    Week,
+    Month,
+}
+
+impl Period {
+    pub const ALL: [Period; 3] = [Period::Day, Period::Week, Period::Month];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
+    pub fn length(self) -> Duration {
+        match self {
+            Period::Day => Duration::days(1),
+            Period::Week => Duration::days(7),
+            Period::Month => Duration::days(30),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Period, Error> {
+        Period::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::UnknownPeriod(s.to_owned()))
+    }
+}
+
+/// A provider-stats window: ends at the newest record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Window {
+    FiveMinutes,
+    #[default]
+    ThirtyMinutes,
+    Day,
+    Week,
+    Month,
+    All,
+}
+
+impl Window {
+    pub const ALL: [Window; 6] = [
+        Window::FiveMinutes,
+        Window::ThirtyMinutes,
+        Window::Day,
+        Window::Week,
+        Window::Month,
+        Window::All,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::FiveMinutes => "5m",
+            Window::ThirtyMinutes => "30m",
+            Window::Day => "1d",
+            Window::Week => "7d",
+            Window::Month => "30d",
+            Window::All => "all",
+        }
+    }
+
+    /// The window's length; `None` for `all`.
+    pub fn length(self) -> Option<Duration> {
+        match self {
+            Window::FiveMinutes => Some(Duration::minutes(5)),
+            Window::ThirtyMinutes => Some(Duration::minutes(30)),
+            Window::Day => Some(Duration::days(1)),
+            Window::Week => Some(Duration::days(7)),
+            Window::Month => Some(Duration::days(30)),
+            Window::All => None,
+        }
+    }
+}
+
+impl FromStr for Window {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Window, Error> {
+        Window::ALL
+            .into_iter()
+            .find(|w| w.name() == s)
+            .ok_or_else(|| Error::UnknownWindow(s.to_owned()))
+    }
+}
+
+/// The most rows a view returns; keeps a request from asking for unbounded work.
+pub const MAX_LIMIT: u64 = 1000;
+pub const DEFAULT_LIMIT: u64 = 10;
+
+/// What to run: a view and its parameters. Only the ones the view reads matter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ViewRequest {
+    pub view: View,
+    pub period: Period,
+    pub window: Window,
+    pub model: Option<String>,
+    pub limit: u64,
+}
+
+impl ViewRequest {
+    pub fn new(view: View) -> ViewRequest {
+        ViewRequest {
+            view,
+            period: Period::default(),
+            window: Window::default(),
+            model: None,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+
+    pub fn period(mut self, period: Period) -> Self {
+        self.period = period;
+        self
+    }
+
+    pub fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Checks the request against what its view accepts, before any data is read.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(Error::Limit(self.limit));
+        }
+        if matches!(self.view.time(), TimeKind::Buckets) && self.period == Period::Month {
+            return Err(Error::BucketPeriod(self.view));
+        }
+        if self.view == View::ModelProviders && self.model.is_none() {
+            return Err(Error::MissingModel(self.view));
+        }
+        Ok(())
+    }
+
+    /// The named parameters of the view's SQL, given the lake's newest record.
+    pub(crate) fn parameters(&self, newest: DateTime<Utc>) -> Vec<(&'static str, ScalarValue)> {
+        let data_through = data_through(newest);
+        let mut params = Vec::new();
+        match self.view.time() {
+            TimeKind::Period => {
+                let start = data_through - self.period.length();
+                params.push(("start", timestamp(start)));
+                params.push(("end", timestamp(data_through)));
+                if self.view == View::TopModels {
+                    params.push(("previous_start", timestamp(start - self.period.length())));
+                }
+            }
+            TimeKind::Buckets => {
+                let (stride, count) = match self.period {
+                    Period::Week => (Duration::days(7), 52),
+                    Period::Day | Period::Month => (Duration::days(1), 30),
+                };
+                params.push(("start", timestamp(data_through - stride * count)));
+                params.push(("end", timestamp(data_through)));
+                let days = stride.num_days() as i32;
+                let stride = IntervalMonthDayNano::new(0, days, 0);
+                params.push(("stride", ScalarValue::IntervalMonthDayNano(Some(stride))));
+            }
+            TimeKind::Window => {
+                let start = match self.window.length() {
+                    Some(length) => newest - length,
+                    None => DateTime::from_timestamp(946_684_800, 0).unwrap_or(newest), // 2000-01-01
+                };
+                params.push(("start", timestamp(start)));
+                params.push(("end", timestamp(newest)));
+                let model = self.model.clone().unwrap_or_default();
+                params.push(("model", ScalarValue::Utf8(Some(model))));
+            }
+        }
+        if self.view != View::ContextLengths && self.view != View::ModelProviders {
+            params.push(("limit", ScalarValue::Int64(Some(self.limit as i64))));
+        }
+        params
+    }
+}
+
+/// The start of the hour holding `newest` (DESIGN.md §3).
+pub fn data_through(newest: DateTime<Utc>) -> DateTime<Utc> {
+    newest.duration_trunc(Duration::hours(1)).unwrap_or(newest)
+}
+
+fn timestamp(t: DateTime<Utc>) -> ScalarValue {
+    ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
+}

@@ -1,0 +1,551 @@
+//! Every catalog view on small fixtures whose answers were worked out by hand from
+//! queries/README.md. The main fixture is tests/fixtures/views.jsonl (ten records, described in
+//! tests/fixtures/README.md); top-apps and speed need thousands of rows, so their fixtures are
+//! written here from a few loops whose sums are easy to do on paper.
+//!
+//! The newest record of views.jsonl is 2026-11-20T12:30Z, so data_through = 12:00, the day
+//! period is [11-19T12:00, 11-20T12:00), the previous day [11-18T12:00, 11-19T12:00).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use tokenboard_ingest::{IngestOptions, Lake};
+use tokenboard_query::*;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+async fn lake_from(files: &[PathBuf], dir: &Path) -> LakeSession {
+    let lake = Lake::new(dir.to_str().unwrap()).unwrap();
+    let summary = tokenboard_ingest::ingest(&lake, files, &IngestOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.quarantined_total(), 0, "{summary:?}");
+    LakeSession::open(&lake).await.unwrap()
+}
+
+async fn fixture_session(dir: &Path) -> LakeSession {
+    lake_from(&[repo_root().join("tests/fixtures/views.jsonl")], dir).await
+}
+
+async fn rows<T: serde::de::DeserializeOwned>(
+    session: &LakeSession,
+    request: ViewRequest,
+) -> Vec<T> {
+    let name = request.view.name();
+    session.view(&request).await.unwrap().rows(name).unwrap()
+}
+
+#[track_caller]
+fn close(actual: Option<f64>, expected: f64) {
+    let actual = actual.unwrap_or(f64::NAN);
+    assert!(
+        (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "expected {expected}, got {actual}"
+    );
+}
+
+#[tokio::test]
+async fn top_models_day_ties_variants_and_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let result = session
+        .view(&ViewRequest::new(View::TopModels).period(Period::Day))
+        .await
+        .unwrap();
+    assert_eq!(
+        result.data_through.unwrap().to_rfc3339(),
+        "2026-11-20T12:00:00+00:00"
+    );
+    let top: Vec<TopModel> = result.rows("top-models").unwrap();
+    let names: Vec<&str> = top.iter().map(|r| r.model.as_str()).collect();
+    // a/x:free and b/y tie at 150 tokens: the name decides. v6 (12:30) is in the filling hour.
+    assert_eq!(names, ["a/x", "a/x:free", "b/y", "c/z"]);
+    assert_eq!(top.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    let ax = &top[0];
+    assert_eq!(ax.author, "a");
+    // v1 150 + v2 1200 + v9 0 + v10 5.
+    assert_eq!(
+        (ax.tokens, ax.prompt_tokens, ax.completion_tokens),
+        (1355, 1105, 250)
+    );
+    assert_eq!(ax.requests, 4);
+    close(Some(ax.spend), 0.013);
+    close(ax.share, 1355.0 / 1655.0);
+    // Previous day: v5 with 50 tokens.
+    close(ax.change, (1355.0 - 50.0) / 50.0);
+    // a/x:free had a request the day before, but no tokens: no change, not infinity.
+    assert_eq!(top[1].change, None);
+    assert_eq!(top[1].author, "a");
+    assert_eq!(
+        (
+            top[2].tokens,
+            top[2].prompt_tokens,
+            top[2].completion_tokens
+        ),
+        (150, 150, 0)
+    );
+    assert_eq!(top[2].spend, 0.0, "a null total_cost adds nothing");
+    // c/z: only the required fields.
+    assert_eq!((top[3].tokens, top[3].requests), (0, 1));
+    close(top[3].share, 0.0);
+
+    let limited: Vec<TopModel> = rows(
+        &session,
+        ViewRequest::new(View::TopModels)
+            .period(Period::Day)
+            .limit(2),
+    )
+    .await;
+    assert_eq!(limited.len(), 2);
+}
+
+#[tokio::test]
+async fn top_models_week_has_an_empty_previous_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let top: Vec<TopModel> = rows(
+        &session,
+        ViewRequest::new(View::TopModels).period(Period::Week),
+    )
+    .await;
+    assert_eq!(top[0].model, "a/x");
+    assert_eq!((top[0].tokens, top[0].requests), (1405, 5));
+    close(Some(top[0].spend), 0.014);
+    assert!(top.iter().all(|r| r.change.is_none()));
+    assert_eq!(top[1].requests, 2, "a/x:free: v3 and v8");
+}
+
+#[tokio::test]
+async fn token_and_author_share_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let share: Vec<ModelShare> = rows(
+        &session,
+        ViewRequest::new(View::TokenShare)
+            .period(Period::Day)
+            .limit(2),
+    )
+    .await;
+    let got: Vec<(String, &str, i64)> = share
+        .iter()
+        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
+        .collect();
+    let older = "2026-11-18T12:00:00+00:00".to_owned();
+    let newer = "2026-11-19T12:00:00+00:00".to_owned();
+    assert_eq!(
+        got,
+        [
+            (older.clone(), "a/x", 50),
+            (older.clone(), "a/x:free", 0),
+            (newer.clone(), "a/x", 1355),
+            (newer.clone(), "a/x:free", 150),
+            // b/y 150 + c/z 0: a/x:free won the tie for the top two by name.
+            (newer.clone(), "Others", 150),
+        ]
+    );
+    close(share[0].share, 1.0);
+    close(share[2].share, 1355.0 / 1655.0);
+    close(share[4].share, 150.0 / 1655.0);
+
+    let authors: Vec<AuthorShare> = rows(
+        &session,
+        ViewRequest::new(View::AuthorShare)
+            .period(Period::Day)
+            .limit(1),
+    )
+    .await;
+    let got: Vec<(&str, i64)> = authors
+        .iter()
+        .map(|r| (r.author.as_str(), r.tokens))
+        .collect();
+    assert_eq!(got, [("a", 50), ("a", 1505), ("Others", 150)]);
+    close(authors[1].share, 1505.0 / 1655.0);
+
+    let weekly: Vec<ModelShare> = rows(
+        &session,
+        ViewRequest::new(View::TokenShare).period(Period::Week),
+    )
+    .await;
+    assert!(
+        weekly
+            .iter()
+            .all(|r| r.bucket_start.to_rfc3339() == "2026-11-13T12:00:00+00:00"),
+        "one weekly bucket holds everything: {weekly:?}"
+    );
+    let month = session
+        .view(&ViewRequest::new(View::TokenShare).period(Period::Month))
+        .await;
+    assert!(matches!(month, Err(Error::BucketPeriod(_))));
+}
+
+#[tokio::test]
+async fn model_providers_uptime_429s_and_percentiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let providers: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("a/x")
+            .window(Window::Day),
+    )
+    .await;
+    let names: Vec<&str> = providers.iter().map(|r| r.provider.as_str()).collect();
+    assert_eq!(names, ["P1", "P2", "P3"]);
+    let [p1, p2, p3] = &providers[..] else {
+        unreachable!()
+    };
+
+    // P1 served v1 and v6 (v6 is the newest record: windows include it); both attempts 200.
+    assert_eq!((p1.requests, p1.attempts), (2, 2));
+    close(p1.uptime, 1.0);
+    close(p1.uptime_low, 0.342_380_223_954_649_4);
+    close(p1.uptime_high, 1.0);
+    close(p1.rate_limited_share, 0.0);
+    close(p1.ttft_p50, 400.0);
+    close(p1.ttft_p75, 500.0);
+    close(p1.ttft_p90, 560.0);
+    close(p1.ttft_p99, 596.0);
+    // 50 / 1.2 s and 10 / 1.6 s.
+    let (fast, slow) = (50.0 / 1.2, 10.0 / 1.6);
+    close(p1.throughput_p50, (fast + slow) / 2.0);
+    close(p1.throughput_p90, slow + 0.9 * (fast - slow));
+    close(p1.price_per_mtok, 0.0032 / 170.0 * 1e6);
+    close(p1.cache_hit_rate, 0.4);
+    close(p1.finish_stop, 1.0);
+    close(p1.finish_other, 0.0);
+
+    // P2 served v2 (200) and v10 (400: the caller's fault, excluded from uptime).
+    assert_eq!((p2.requests, p2.attempts), (2, 1));
+    close(p2.uptime, 1.0);
+    close(p2.ttft_p99, 400.0);
+    close(p2.throughput_p50, 200.0 / 2.4);
+    close(p2.price_per_mtok, 0.01 / 1205.0 * 1e6);
+    close(p2.cache_hit_rate, 0.0);
+    close(p2.finish_tool_calls, 0.5);
+    close(p2.finish_error, 0.5);
+
+    // P3 only ever answered 429: it appears, with no uptime and a rate-limited share of 1.
+    assert_eq!((p3.requests, p3.attempts), (0, 0));
+    assert_eq!((p3.uptime, p3.uptime_low, p3.ttft_p50), (None, None, None));
+    close(p3.rate_limited_share, 1.0);
+
+    // 5m: only v6.
+    let recent: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("a/x")
+            .window(Window::FiveMinutes),
+    )
+    .await;
+    let got: Vec<(&str, i64, i64)> = recent
+        .iter()
+        .map(|r| (r.provider.as_str(), r.requests, r.attempts))
+        .collect();
+    assert_eq!(got, [("P1", 1, 1), ("P3", 0, 0)]);
+}
+
+#[tokio::test]
+async fn model_providers_count_an_errored_200_as_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    // v4 (b/y) is outside 1d, inside all: P2 answered 502, then P1 answered 200 but the
+    // generation ended in `error`.
+    let day: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("b/y")
+            .window(Window::Day),
+    )
+    .await;
+    assert!(day.is_empty());
+    let all: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("b/y")
+            .window(Window::All),
+    )
+    .await;
+    let got: Vec<(&str, i64, i64)> = all
+        .iter()
+        .map(|r| (r.provider.as_str(), r.requests, r.attempts))
+        .collect();
+    assert_eq!(got, [("P2", 1, 1), ("P1", 0, 1)]);
+    for row in &all {
+        close(row.uptime, 0.0);
+        close(row.uptime_low, 0.0);
+        close(row.uptime_high, 0.793_450_688_208_197_3);
+    }
+    assert_eq!(all[0].price_per_mtok, Some(0.0));
+    assert_eq!(all[0].ttft_p50, None, "no latency was logged");
+    close(all[0].finish_error, 1.0);
+
+    let unknown: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders).model("nobody/nothing"),
+    )
+    .await;
+    assert!(unknown.is_empty());
+    let missing = session.view(&ViewRequest::new(View::ModelProviders)).await;
+    assert!(matches!(missing, Err(Error::MissingModel(_))));
+}
+
+#[tokio::test]
+async fn context_lengths_buckets_and_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let buckets: Vec<ContextLength> = rows(
+        &session,
+        ViewRequest::new(View::ContextLengths).period(Period::Day),
+    )
+    .await;
+    let got: Vec<(&str, i64, i64)> = buckets
+        .iter()
+        .map(|r| (r.bucket.as_str(), r.requests, r.tokens))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("<1K", 4, 455),
+            ("1K-10K", 1, 1200),
+            ("10K-100K", 0, 0),
+            ("100K-1M", 0, 0),
+            (">=1M", 0, 0),
+            ("all", 7, 1655),
+        ]
+    );
+    let small = &buckets[0];
+    close(small.share, 4.0 / 7.0);
+    close(small.tool_call_share, 0.0);
+    close(small.reasoning_token_share, 0.2);
+    close(small.cache_hit_share, 0.4);
+    let large = &buckets[1];
+    close(large.tool_call_share, 1.0);
+    assert_eq!(
+        large.reasoning_token_share, None,
+        "v2 logged no reasoning tokens"
+    );
+    close(large.cache_hit_share, 0.0);
+    close(buckets[2].share, 0.0);
+    assert_eq!(buckets[2].tool_call_share, None);
+    let all = &buckets[5];
+    close(all.share, 1.0);
+    close(all.tool_call_share, 1.0 / 7.0);
+    close(all.reasoning_token_share, 10.0 / 250.0);
+    close(all.cache_hit_share, 40.0 / 1100.0);
+}
+
+#[tokio::test]
+async fn spend_by_author_and_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let spend: Vec<SpendRow> = rows(
+        &session,
+        ViewRequest::new(View::Spend).period(Period::Day).limit(2),
+    )
+    .await;
+    let got: Vec<(&str, u64, &str, i64, i64)> = spend
+        .iter()
+        .map(|r| {
+            (
+                r.level.as_str(),
+                r.rank,
+                r.name.as_str(),
+                r.requests,
+                r.tokens,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("author", 1, "a", 5, 1505),
+            // b and c both spent 0: the name decides.
+            ("author", 2, "b", 1, 150),
+            ("model", 1, "a/x", 4, 1355),
+            ("model", 2, "a/x:free", 1, 150),
+        ]
+    );
+    close(Some(spend[0].spend), 0.013);
+    close(spend[0].share, 1.0);
+    close(spend[1].share, 0.0);
+    assert_eq!(spend[3].author, "a");
+}
+
+/// Writes `lines` as a JSON-lines file in `dir`.
+fn write_lines(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+    let path = dir.join(name);
+    let mut file = std::fs::File::create(&path).unwrap();
+    for line in lines {
+        writeln!(file, "{line}").unwrap();
+    }
+    path
+}
+
+/// One line at 2026-11-20T08:00Z plus `i` seconds.
+fn line(id: String, i: usize, model: &str, fields: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","created_at":"2026-11-20T08:{:02}:{:02}Z","model":"{model}"{fields}}}"#,
+        i / 60 % 60,
+        i % 60
+    )
+}
+
+#[tokio::test]
+async fn top_apps_threshold_and_top_models() {
+    let mut lines = Vec::new();
+    // app-1: 1,000 requests. b/y 500 × 20 tokens, a/x 300 × 10, c/z 150 × 2, d/w 50 × 1.
+    let plan = [
+        ("b/y", 500, 20),
+        ("a/x", 300, 10),
+        ("c/z", 150, 2),
+        ("d/w", 50, 1),
+    ];
+    for (model, count, tokens) in plan {
+        for i in 0..count {
+            let origin = if i % 2 == 0 {
+                "https://b.example"
+            } else {
+                "https://a.example"
+            };
+            lines.push(line(
+                format!("app1-{model}-{i}"),
+                i,
+                model,
+                &format!(r#","tokens_prompt":{tokens},"app_id":"app-1","origin":"{origin}""#),
+            ));
+        }
+    }
+    // app-2: 999 requests, one short of the threshold.
+    for i in 0..999 {
+        lines.push(line(
+            format!("app2-{i}"),
+            i,
+            "a/x",
+            r#","tokens_prompt":1,"app_id":"app-2""#,
+        ));
+    }
+    // No app: 5 requests of 100 tokens.
+    for i in 0..5 {
+        lines.push(line(
+            format!("none-{i}"),
+            i,
+            "a/x",
+            r#","tokens_prompt":100"#,
+        ));
+    }
+    lines.push(r#"{"id":"newest","created_at":"2026-11-20T12:30:00Z","model":"a/x"}"#.to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_lines(dir.path(), "apps.jsonl", &lines);
+    let session = lake_from(&[input], &dir.path().join("lake")).await;
+
+    let apps: Vec<TopApp> = rows(
+        &session,
+        ViewRequest::new(View::TopApps).period(Period::Day),
+    )
+    .await;
+    assert_eq!(apps.len(), 1, "{apps:?}");
+    let app = &apps[0];
+    assert_eq!((app.rank, app.app_id.as_str()), (1, "app-1"));
+    assert_eq!(app.origin.as_deref(), Some("https://a.example"));
+    assert_eq!((app.tokens, app.requests), (13_350, 1000));
+    close(app.share, 13_350.0 / 14_849.0);
+    assert_eq!(app.top_models, "b/y, a/x, c/z");
+}
+
+#[tokio::test]
+async fn speed_thresholds_and_fastest_provider() {
+    let mut lines = Vec::new();
+    let mut add = |model: &str, provider: &str, count: usize, completion: u32, latency: u32| {
+        for i in 0..count {
+            lines.push(line(
+                format!("{model}-{provider}-{i}"),
+                i,
+                model,
+                &format!(
+                    r#","provider_name":"{provider}","tokens_completion":{completion},"generation_time":1000,"latency":{latency}"#
+                ),
+            ));
+        }
+    };
+    // s/fast: 60 requests at 200 tok/s on PA (too few samples to be the fastest provider), 100
+    // at 50 tok/s on PB. The median of 160 values is the mean of the 80th and 81st: 50 and 50.
+    add("s/fast", "PA", 60, 200, 100);
+    add("s/fast", "PB", 100, 50, 300);
+    add("s/mid", "PC", 100, 100, 200);
+    // 99 requests: under the threshold of 100.
+    add("s/slow", "PD", 99, 10, 900);
+    lines.push(r#"{"id":"newest","created_at":"2026-11-20T12:30:00Z","model":"a/x"}"#.to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_lines(dir.path(), "speed.jsonl", &lines);
+    let session = lake_from(&[input], &dir.path().join("lake")).await;
+
+    let speed: Vec<SpeedRow> =
+        rows(&session, ViewRequest::new(View::Speed).period(Period::Day)).await;
+    let got: Vec<(u64, &str, i64, Option<&str>)> = speed
+        .iter()
+        .map(|r| {
+            (
+                r.rank,
+                r.model.as_str(),
+                r.requests,
+                r.fastest_provider.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "s/mid", 100, Some("PC")),
+            (2, "s/fast", 160, Some("PB"))
+        ]
+    );
+    close(speed[0].throughput_p50, 100.0);
+    close(speed[0].ttft_p50, 200.0);
+    close(speed[1].throughput_p50, 50.0);
+    close(speed[1].ttft_p50, 300.0);
+    close(speed[1].fastest_throughput_p50, 50.0);
+    assert_eq!(speed[1].author, "s");
+}
+
+#[tokio::test]
+async fn an_empty_lake_answers_every_view_with_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().to_str().unwrap()).unwrap();
+    let session = LakeSession::open(&lake).await.unwrap();
+    for view in View::ALL {
+        let request = ViewRequest::new(view).model("a/x").period(Period::Day);
+        let result = session.view(&request).await.unwrap();
+        assert_eq!(result.num_rows(), 0, "{view}");
+        assert_eq!(result.data_through, None);
+    }
+}
+
+#[test]
+fn requests_are_checked_before_any_data_is_read() {
+    assert!(matches!("top".parse::<View>(), Err(Error::UnknownView(_))));
+    assert!(matches!(
+        "year".parse::<Period>(),
+        Err(Error::UnknownPeriod(_))
+    ));
+    assert!(matches!(
+        "1h".parse::<Window>(),
+        Err(Error::UnknownWindow(_))
+    ));
+    assert!(matches!(
+        ViewRequest::new(View::TopModels).limit(0).validate(),
+        Err(Error::Limit(0))
+    ));
+    assert!(matches!(
+        ViewRequest::new(View::TopModels)
+            .limit(MAX_LIMIT + 1)
+            .validate(),
+        Err(Error::Limit(_))
+    ));
+    for view in View::ALL {
+        assert_eq!(view.name().parse::<View>().unwrap(), view);
+    }
+}
