@@ -105,6 +105,16 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         runs: u32,
     },
+    /// Serve the tables read-only over the Postgres wire protocol (psql, Grafana) until Ctrl-C;
+    /// the password is read from TOKENBOARD_PG_PASSWORD. Needs a build with `--features pg`.
+    Pg {
+        /// Address to listen on; port 0 picks a free port (the address is printed).
+        #[arg(long, default_value = "127.0.0.1:5433")]
+        addr: String,
+        /// The user name clients log in with.
+        #[arg(long, default_value = "tokenboard")]
+        user: String,
+    },
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -281,7 +291,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo(&cli.data, rows, days, cli.quiet).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Pg { addr, user } => {
+            serve_pg(&cli.data, &addr, &user).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+#[cfg(feature = "pg")]
+async fn serve_pg(data: &str, addr: &str, user: &str) -> Result<()> {
+    // The password first: a missing one is reported before the tables are opened.
+    let credentials = tokenboard_pg::Credentials::from_env(user)?;
+    let lake = Lake::new(data)?;
+    let session = LakeSession::open(&lake).await?;
+    let server = tokenboard_pg::Server::bind(session.context().clone(), addr, credentials).await?;
+    eprintln!("listening on {}", server.local_addr()?);
+    tokio::select! {
+        () = server.serve() => {}
+        signal = tokio::signal::ctrl_c() => signal.context("waiting for Ctrl-C")?,
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "pg"))]
+async fn serve_pg(_data: &str, _addr: &str, _user: &str) -> Result<()> {
+    anyhow::bail!("built without the `pg` feature: cargo build --release --features pg")
 }
 
 fn start_of_this_hour() -> DateTime<Utc> {
