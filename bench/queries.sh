@@ -12,11 +12,12 @@
 # records, else generates and ingests them exactly as bench/ingest.sh does.
 #
 # What is measured:
-# - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (newest
-#   record, then the view, planning included), best of RUNS + 1 runs (the first warms up).
-# - DuckDB: tests/crosscheck/duckdb_views.py --lake --timing: each view's queries (newest record,
-#   then the view) in one warm in-process connection over the table's live Parquet files, best
-#   of RUNS; no process startup, no file listing.
+# - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (planning
+#   included), best of RUNS + 1 runs (the first warms up and reads the newest record, which a
+#   session reads once: its snapshot never changes).
+# - DuckDB: tests/crosscheck/duckdb_views.py --lake --timing: each view's query in one warm
+#   in-process connection over the table's live Parquet files, the newest record read once
+#   before timing, best of RUNS; no process startup, no file listing.
 #
 # Needs python3 with duckdb (and deltalake to list the live files; else a glob is used).
 set -euo pipefail
@@ -28,7 +29,8 @@ out=bench/out
 mkdir -p "$out"
 bin=${TOKENBOARD_BIN:-target/release/tokenboard}
 if [ -z "${NO_BUILD:-}" ] && [ -z "${TOKENBOARD_BIN:-}" ]; then
-  cargo build --release --quiet
+  # The test command's build, so tests and benchmarks share one compile of the data stack.
+  cargo test --release --workspace --features tokenboard/pg --no-run --quiet
 fi
 case "$period" in
   day|week) share_period=$period ;;
@@ -76,7 +78,7 @@ python3 tests/crosscheck/duckdb_views.py --lake "$lake" --all --timing --runs "$
   > "$out/queries-duckdb.json"
 
 # tokenboard: each view in one process, `--runs` times in one session after a warm-up run, so
-# the figure is the query (newest record, then the view) like DuckDB's, without process start.
+# the figure is the view's query like DuckDB's, without process start.
 : > "$out/queries-tokenboard.tsv"
 for i in "${!keys[@]}"; do
   # shellcheck disable=SC2086 # the query arguments are words by design

@@ -1,30 +1,33 @@
 -- author-share: tokens per trailing bucket for the top $limit authors of the whole range, the rest
 -- summed as 'Others'. Definitions: queries/README.md.
 -- Parameters: $start, $end (timestamps, UTC), $stride (interval: 1 or 7 days), $limit.
-WITH in_range AS (
+--
+-- One scan, as token-share: tokens per (bucket, author), then the authors ranked by window
+-- functions over their totals.
+WITH by_bucket AS (
     SELECT
         date_bin($stride, created_at, $end) AS bucket_start,
         split_part(model, '/', 1) AS author,
-        coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0) AS tokens
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
     FROM generations
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at >= $start AND created_at < $end
+    GROUP BY 1, 2
 ),
-top_authors AS (
-    SELECT author
-    FROM in_range
-    GROUP BY author
-    ORDER BY sum(tokens) DESC, author
-    LIMIT $limit
+with_totals AS (
+    SELECT *, sum(tokens) OVER (PARTITION BY author) AS author_tokens FROM by_bucket
+),
+ranked AS (
+    SELECT *, dense_rank() OVER (ORDER BY author_tokens DESC, author) AS author_rank
+    FROM with_totals
 ),
 series AS (
     SELECT
-        r.bucket_start,
-        CASE WHEN t.author IS NULL THEN 'Others' ELSE r.author END AS author,
-        t.author IS NULL AS is_others,
-        sum(r.tokens) AS tokens
-    FROM in_range r
-    LEFT JOIN top_authors t ON t.author = r.author
+        bucket_start,
+        CASE WHEN author_rank <= $limit THEN author ELSE 'Others' END AS author,
+        author_rank > $limit AS is_others,
+        sum(tokens) AS tokens
+    FROM ranked
     GROUP BY 1, 2, 3
 )
 SELECT

@@ -1,9 +1,11 @@
--- model-providers: each provider of $model over the window ($start, $end]: what it served
--- (requests, TTFT, throughput, price, cache hits, finish reasons, from `generations`) and how its
--- attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`).
--- Definitions: queries/README.md. Parameters: $model, $start, $end (timestamps, UTC).
+-- model-providers: each (model, provider) endpoint over the window ($start, $end], for one model
+-- ($model) or one provider ($provider) or both (a NULL parameter selects every value): what it
+-- served (requests, TTFT, throughput, price, cache hits, finish reasons, from `generations`) and
+-- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`).
+-- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC).
 WITH served AS (
     SELECT
+        model,
         provider_name AS provider,
         count(*) AS requests,
         percentile_cont(0.50) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
@@ -27,23 +29,25 @@ WITH served AS (
         count(*) FILTER (WHERE finish_reason = 'content_filter') AS finish_content_filter,
         count(*) FILTER (WHERE finish_reason = 'error') AS finish_error
     FROM generations
-    WHERE model = $model
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider_name = $provider)
       AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at > $start AND created_at <= $end
       AND provider_name IS NOT NULL
-    GROUP BY provider_name
+    GROUP BY model, provider_name
 ),
 -- The last attempt of a generation that ended in `error` failed, whatever its status said.
 errored AS (
     SELECT id, num_attempts - 1 AS last_attempt
     FROM generations
-    WHERE model = $model
+    WHERE ($model IS NULL OR model = $model)
       AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at > $start AND created_at <= $end
       AND finish_reason = 'error'
 ),
 outcomes AS (
     SELECT
+        a.model,
         a.provider_name AS provider,
         CASE
             WHEN a.status = 429 THEN 'rate_limited'
@@ -53,22 +57,25 @@ outcomes AS (
         END AS outcome
     FROM attempts a
     LEFT JOIN errored e ON e.id = a.generation_id AND e.last_attempt = a.attempt
-    WHERE a.model = $model
+    WHERE ($model IS NULL OR a.model = $model)
+      AND ($provider IS NULL OR a.provider_name = $provider)
       AND a.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND a.created_at > $start AND a.created_at <= $end
       AND a.provider_name IS NOT NULL
 ),
 tried AS (
     SELECT
+        model,
         provider,
         count(*) FILTER (WHERE outcome = 'success') AS successes,
         count(*) FILTER (WHERE outcome = 'failure') AS failures,
         count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
     FROM outcomes
-    GROUP BY provider
+    GROUP BY model, provider
 ),
 joined AS (
     SELECT
+        coalesce(s.model, t.model) AS model,
         coalesce(s.provider, t.provider) AS provider,
         coalesce(s.requests, 0) AS requests,
         coalesce(t.successes, 0) AS successes,
@@ -79,7 +86,7 @@ joined AS (
         s.tokens, s.spend, s.cached_tokens, s.native_prompt_tokens,
         s.finish_stop, s.finish_length, s.finish_tool_calls, s.finish_content_filter, s.finish_error
     FROM served s
-    FULL OUTER JOIN tried t ON t.provider = s.provider
+    FULL OUTER JOIN tried t ON t.model = s.model AND t.provider = s.provider
 ),
 -- Wilson score interval, z = 1.959964 (95%): center ± half, both scaled by 1 / (1 + z²/n).
 wilson AS (
@@ -90,6 +97,7 @@ wilson AS (
     FROM joined
 )
 SELECT
+    model,
     provider,
     requests,
     attempts,
@@ -113,4 +121,4 @@ SELECT
     CAST(requests - finish_stop - finish_length - finish_tool_calls - finish_content_filter
          - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other
 FROM wilson
-ORDER BY requests DESC, provider
+ORDER BY requests DESC, model, provider

@@ -2,6 +2,9 @@
 -- p50 TTFT and the fastest of their providers (highest p50 throughput among the endpoints with at
 -- least 100 throughput samples). Definitions: queries/README.md.
 -- Parameters: $start, $end (timestamps, UTC), $limit.
+--
+-- One scan: models and endpoints are grouping sets of one aggregation, and each model row finds
+-- its fastest endpoint with a window over the model's rows instead of a second pass.
 WITH in_period AS (
     SELECT
         model,
@@ -13,44 +16,47 @@ WITH in_period AS (
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at >= $start AND created_at < $end
 ),
-models AS (
+grouped AS (
     SELECT
+        grouping(provider_name) = 1 AS is_model,
         model,
+        provider_name,
         count(*) AS requests,
+        count(throughput) AS throughput_samples,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY throughput) AS throughput_p50
     FROM in_period
-    GROUP BY model
-    HAVING count(*) >= 100
+    GROUP BY GROUPING SETS ((model), (model, provider_name))
 ),
-endpoints AS (
+candidates AS (
     SELECT
-        model,
-        provider_name,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY throughput) AS throughput_p50
-    FROM in_period
-    WHERE provider_name IS NOT NULL
-    GROUP BY model, provider_name
-    HAVING count(throughput) >= 100
+        *,
+        NOT is_model AND provider_name IS NOT NULL AND throughput_samples >= 100 AS eligible
+    FROM grouped
 ),
-fastest AS (
+with_fastest AS (
     SELECT
-        model,
-        provider_name,
-        throughput_p50,
-        row_number() OVER (PARTITION BY model ORDER BY throughput_p50 DESC, provider_name) AS place
-    FROM endpoints
+        *,
+        first_value(CASE WHEN eligible THEN provider_name END) OVER fastest_first
+            AS fastest_provider,
+        first_value(CASE WHEN eligible THEN throughput_p50 END) OVER fastest_first
+            AS fastest_throughput_p50
+    FROM candidates
+    WINDOW fastest_first AS (
+        PARTITION BY model
+        ORDER BY eligible DESC, throughput_p50 DESC NULLS LAST, provider_name NULLS LAST
+    )
 )
 SELECT
-    CAST(row_number() OVER (ORDER BY m.throughput_p50 DESC NULLS LAST, m.model) AS BIGINT) AS rank,
-    m.model,
-    split_part(m.model, '/', 1) AS author,
-    m.requests,
-    m.ttft_p50,
-    m.throughput_p50,
-    f.provider_name AS fastest_provider,
-    f.throughput_p50 AS fastest_throughput_p50
-FROM models m
-LEFT JOIN fastest f ON f.model = m.model AND f.place = 1
+    CAST(row_number() OVER (ORDER BY throughput_p50 DESC NULLS LAST, model) AS BIGINT) AS rank,
+    model,
+    split_part(model, '/', 1) AS author,
+    requests,
+    ttft_p50,
+    throughput_p50,
+    fastest_provider,
+    fastest_throughput_p50
+FROM with_fastest
+WHERE is_model AND requests >= 100
 ORDER BY rank
 LIMIT $limit

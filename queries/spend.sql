@@ -1,5 +1,7 @@
 -- spend: the top $limit authors, then the top $limit models, by spend in the period
 -- [$start, $end). Definitions: queries/README.md. Parameters: $start, $end (timestamps, UTC), $limit.
+--
+-- One scan: both levels are grouping sets of the same aggregation.
 WITH in_period AS (
     SELECT
         model,
@@ -10,36 +12,35 @@ WITH in_period AS (
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at >= $start AND created_at < $end
 ),
-total AS (
-    SELECT sum(total_cost) AS spend FROM in_period
-),
 levels AS (
-    SELECT 1 AS position, 'author' AS level, author AS name, author,
-           coalesce(sum(total_cost), 0) AS spend, count(*) AS requests, sum(tokens) AS tokens
+    SELECT
+        grouping(model) AS is_author,
+        CASE WHEN grouping(model) = 1 THEN author ELSE model END AS name,
+        author,
+        coalesce(sum(total_cost), 0) AS spend,
+        count(*) AS requests,
+        sum(tokens) AS tokens
     FROM in_period
-    GROUP BY author
-    UNION ALL
-    SELECT 2 AS position, 'model' AS level, model AS name, author,
-           coalesce(sum(total_cost), 0) AS spend, count(*) AS requests, sum(tokens) AS tokens
-    FROM in_period
-    GROUP BY model, author
+    GROUP BY GROUPING SETS ((author), (author, model))
 ),
 ranked AS (
     SELECT
         *,
-        CAST(row_number() OVER (PARTITION BY level ORDER BY spend DESC, name) AS BIGINT) AS rank
+        CAST(row_number() OVER (PARTITION BY is_author ORDER BY spend DESC, name) AS BIGINT)
+            AS rank,
+        -- Each level sums to the period's spend.
+        sum(spend) OVER (PARTITION BY is_author) AS total_spend
     FROM levels
 )
 SELECT
-    r.level,
-    r.rank,
-    r.name,
-    r.author,
-    r.spend,
-    r.spend / nullif(total.spend, 0) AS share,
-    r.requests,
-    r.tokens
-FROM ranked r
-CROSS JOIN total
-WHERE r.rank <= $limit
-ORDER BY r.position, r.rank
+    CASE WHEN is_author = 1 THEN 'author' ELSE 'model' END AS level,
+    rank,
+    name,
+    author,
+    spend,
+    spend / nullif(total_spend, 0) AS share,
+    requests,
+    tokens
+FROM ranked
+WHERE rank <= $limit
+ORDER BY is_author DESC, rank

@@ -1,30 +1,33 @@
 -- token-share: tokens per trailing bucket for the top $limit models of the whole range, the rest
 -- summed as 'Others'. Definitions: queries/README.md.
 -- Parameters: $start, $end (timestamps, UTC), $stride (interval: 1 or 7 days), $limit.
-WITH in_range AS (
+--
+-- One scan: tokens per (bucket, model), then window functions rank the models by their total
+-- over the range (ties by name) on those few thousand rows.
+WITH by_bucket AS (
     SELECT
         date_bin($stride, created_at, $end) AS bucket_start,
         model,
-        coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0) AS tokens
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
     FROM generations
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND created_at >= $start AND created_at < $end
+    GROUP BY 1, 2
 ),
-top_models AS (
-    SELECT model
-    FROM in_range
-    GROUP BY model
-    ORDER BY sum(tokens) DESC, model
-    LIMIT $limit
+with_totals AS (
+    SELECT *, sum(tokens) OVER (PARTITION BY model) AS model_tokens FROM by_bucket
+),
+ranked AS (
+    SELECT *, dense_rank() OVER (ORDER BY model_tokens DESC, model) AS model_rank
+    FROM with_totals
 ),
 series AS (
     SELECT
-        r.bucket_start,
-        CASE WHEN t.model IS NULL THEN 'Others' ELSE r.model END AS model,
-        t.model IS NULL AS is_others,
-        sum(r.tokens) AS tokens
-    FROM in_range r
-    LEFT JOIN top_models t ON t.model = r.model
+        bucket_start,
+        CASE WHEN model_rank <= $limit THEN model ELSE 'Others' END AS model,
+        model_rank > $limit AS is_others,
+        sum(tokens) AS tokens
+    FROM ranked
     GROUP BY 1, 2, 3
 )
 SELECT

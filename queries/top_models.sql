@@ -1,44 +1,41 @@
 -- top-models: the models with the most tokens in the period [$start, $end), with their change
 -- against the previous equal window [$previous_start, $start). Definitions: queries/README.md.
 -- Parameters: $start, $end, $previous_start (timestamps, UTC), $limit.
-WITH current_window AS (
+--
+-- One scan of both windows: each sum is FILTERed to its window (a CTE referenced twice would be
+-- scanned twice).
+WITH by_model AS (
     SELECT
         model,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
-        sum(coalesce(tokens_prompt, 0)) AS prompt_tokens,
-        sum(coalesce(tokens_completion, 0)) AS completion_tokens,
-        count(*) AS requests,
-        coalesce(sum(total_cost), 0) AS spend
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0))
+            FILTER (WHERE created_at >= $start) AS tokens,
+        sum(coalesce(tokens_prompt, 0)) FILTER (WHERE created_at >= $start) AS prompt_tokens,
+        sum(coalesce(tokens_completion, 0)) FILTER (WHERE created_at >= $start) AS completion_tokens,
+        count(*) FILTER (WHERE created_at >= $start) AS requests,
+        coalesce(sum(total_cost) FILTER (WHERE created_at >= $start), 0) AS spend,
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0))
+            FILTER (WHERE created_at < $start) AS previous_tokens
     FROM generations
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
+    WHERE date BETWEEN CAST($previous_start AS DATE) AND CAST($end AS DATE)
+      AND created_at >= $previous_start AND created_at < $end
     GROUP BY model
 ),
-previous_window AS (
-    SELECT
-        model,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
-    FROM generations
-    WHERE date BETWEEN CAST($previous_start AS DATE) AND CAST($start AS DATE)
-      AND created_at >= $previous_start AND created_at < $start
-    GROUP BY model
-),
-total AS (
-    SELECT sum(tokens) AS tokens FROM current_window
+-- All tokens of the period (models seen only in the previous window add nothing: NULL).
+with_total AS (
+    SELECT *, sum(tokens) OVER () AS total_tokens FROM by_model
 )
 SELECT
-    CAST(row_number() OVER (ORDER BY c.tokens DESC, c.model) AS BIGINT) AS rank,
-    c.model,
-    split_part(c.model, '/', 1) AS author,
-    c.tokens,
-    c.prompt_tokens,
-    c.completion_tokens,
-    c.requests,
-    c.spend,
-    CAST(c.tokens AS DOUBLE) / nullif(total.tokens, 0) AS share,
-    CAST(c.tokens - p.tokens AS DOUBLE) / nullif(p.tokens, 0) AS change
-FROM current_window c
-CROSS JOIN total
-LEFT JOIN previous_window p ON p.model = c.model
+    CAST(row_number() OVER (ORDER BY tokens DESC, model) AS BIGINT) AS rank,
+    model,
+    split_part(model, '/', 1) AS author,
+    tokens,
+    prompt_tokens,
+    completion_tokens,
+    requests,
+    spend,
+    CAST(tokens AS DOUBLE) / nullif(total_tokens, 0) AS share,
+    CAST(tokens - previous_tokens AS DOUBLE) / nullif(previous_tokens, 0) AS change
+FROM with_total
+WHERE requests > 0
 ORDER BY rank
 LIMIT $limit

@@ -18,18 +18,20 @@ pub enum View {
     AuthorShare,
     TopApps,
     ModelProviders,
+    ModelDaily,
     Speed,
     ContextLengths,
     Spend,
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::TopModels,
         View::TokenShare,
         View::AuthorShare,
         View::TopApps,
         View::ModelProviders,
+        View::ModelDaily,
         View::Speed,
         View::ContextLengths,
         View::Spend,
@@ -42,6 +44,7 @@ impl View {
             View::AuthorShare => "author-share",
             View::TopApps => "top-apps",
             View::ModelProviders => "model-providers",
+            View::ModelDaily => "model-daily",
             View::Speed => "speed",
             View::ContextLengths => "context-lengths",
             View::Spend => "spend",
@@ -56,6 +59,7 @@ impl View {
             View::AuthorShare => include_str!("../../../queries/author_share.sql"),
             View::TopApps => include_str!("../../../queries/top_apps.sql"),
             View::ModelProviders => include_str!("../../../queries/model_providers.sql"),
+            View::ModelDaily => include_str!("../../../queries/model_daily.sql"),
             View::Speed => include_str!("../../../queries/speed.sql"),
             View::ContextLengths => include_str!("../../../queries/context_lengths.sql"),
             View::Spend => include_str!("../../../queries/spend.sql"),
@@ -65,12 +69,25 @@ impl View {
     /// How the view reads time.
     fn time(self) -> TimeKind {
         match self {
-            View::TokenShare | View::AuthorShare => TimeKind::Buckets,
+            View::TokenShare | View::AuthorShare | View::ModelDaily => TimeKind::Buckets,
             View::ModelProviders => TimeKind::Window,
             View::TopModels | View::TopApps | View::Speed | View::ContextLengths | View::Spend => {
                 TimeKind::Period
             }
         }
+    }
+}
+
+/// Periods and windows serialize as their names, as the API and the CLI spell them.
+impl serde::Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl serde::Serialize for Window {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -202,6 +219,7 @@ pub struct ViewRequest {
     pub period: Period,
     pub window: Window,
     pub model: Option<String>,
+    pub provider: Option<String>,
     pub limit: u64,
 }
 
@@ -212,6 +230,7 @@ impl ViewRequest {
             period: Period::default(),
             window: Window::default(),
             model: None,
+            provider: None,
             limit: DEFAULT_LIMIT,
         }
     }
@@ -231,6 +250,11 @@ impl ViewRequest {
         self
     }
 
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = limit;
         self
@@ -244,8 +268,13 @@ impl ViewRequest {
         if matches!(self.view.time(), TimeKind::Buckets) && self.period == Period::Month {
             return Err(Error::BucketPeriod(self.view));
         }
-        if self.view == View::ModelProviders && self.model.is_none() {
-            return Err(Error::MissingModel(self.view));
+        let has_model = self.model.is_some();
+        match self.view {
+            View::ModelProviders if !has_model && self.provider.is_none() => {
+                return Err(Error::MissingModel(self.view));
+            }
+            View::ModelDaily if !has_model => return Err(Error::MissingModel(self.view)),
+            _ => {}
         }
         Ok(())
     }
@@ -281,11 +310,17 @@ impl ViewRequest {
                 };
                 params.push(("start", timestamp(start)));
                 params.push(("end", timestamp(newest)));
-                let model = self.model.clone().unwrap_or_default();
-                params.push(("model", ScalarValue::Utf8(Some(model))));
+                params.push(("model", ScalarValue::Utf8(self.model.clone())));
+                params.push(("provider", ScalarValue::Utf8(self.provider.clone())));
             }
         }
-        if self.view != View::ContextLengths && self.view != View::ModelProviders {
+        if self.view == View::ModelDaily {
+            params.push(("model", ScalarValue::Utf8(self.model.clone())));
+        }
+        if !matches!(
+            self.view,
+            View::ContextLengths | View::ModelProviders | View::ModelDaily
+        ) {
             params.push(("limit", ScalarValue::Int64(Some(self.limit as i64))));
         }
         params

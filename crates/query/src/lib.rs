@@ -9,14 +9,17 @@ pub use catalog::{DEFAULT_LIMIT, MAX_LIMIT, Period, View, ViewRequest, Window, d
 pub use output::{Format, write_batches};
 pub use rows::*;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::TimestampMicrosecondType;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use deltalake::DeltaTable;
 use tokenboard_ingest::{Lake, TableName};
 
 pub use datafusion;
@@ -45,7 +48,7 @@ pub enum Error {
     Limit(u64),
     #[error("{0} has daily or weekly buckets: use --period day or --period week")]
     BucketPeriod(View),
-    #[error("{0} needs a model (author/slug)")]
+    #[error("{0} needs a model (author/slug){either}", either = if *.0 == View::ModelProviders { " or a provider" } else { "" })]
     MissingModel(View),
     #[error("reading the rows of {view}: {source}")]
     Rows {
@@ -56,6 +59,14 @@ pub enum Error {
 
 fn view_names() -> String {
     View::ALL.map(View::name).join(", ")
+}
+
+/// The names the lake knows, for telling an unknown model from one with no recent traffic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub models: BTreeSet<String>,
+    pub providers: BTreeSet<String>,
+    pub authors: BTreeSet<String>,
 }
 
 /// A view's answer: its rows, and what they were computed from.
@@ -79,8 +90,13 @@ impl ViewResult {
 /// A DataFusion session with every table of a lake registered under its name.
 pub struct LakeSession {
     ctx: SessionContext,
+    lake: Lake,
+    /// Each registered table, kept to ask its log for newer commits.
+    tables: BTreeMap<&'static str, DeltaTable>,
     /// The Delta version each registered table was read at.
     versions: BTreeMap<&'static str, u64>,
+    /// The newest record, once read: a session's snapshot never changes, so neither does it.
+    newest: Mutex<Option<Option<DateTime<Utc>>>>,
 }
 
 impl std::fmt::Debug for LakeSession {
@@ -93,11 +109,14 @@ impl std::fmt::Debug for LakeSession {
 
 impl LakeSession {
     pub async fn open(lake: &Lake) -> Result<LakeSession, Error> {
-        let config = SessionConfig::new()
+        // DATAFUSION_* environment variables tune the engine (batch size, Parquet reading, ...)
+        // for analysts and benchmarks; a malformed one is an error, not silently ignored.
+        let config = SessionConfig::from_env()?
             .with_information_schema(true)
             .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let ctx = SessionContext::new_with_config(config);
         let mut versions = BTreeMap::new();
+        let mut tables = BTreeMap::new();
         for name in TableName::ALL {
             let Some(table) = lake.open(name.as_str()).await? else {
                 continue;
@@ -105,8 +124,36 @@ impl LakeSession {
             table.update_datafusion_session(&ctx.state())?;
             ctx.register_table(name.as_str(), table.table_provider().await?)?;
             versions.insert(name.as_str(), table.version().unwrap_or(0));
+            tables.insert(name.as_str(), table);
         }
-        Ok(LakeSession { ctx, versions })
+        Ok(LakeSession {
+            ctx,
+            lake: lake.clone(),
+            tables,
+            versions,
+            newest: Mutex::new(None),
+        })
+    }
+
+    /// Whether any table has a commit newer than this session's snapshot (or was created since):
+    /// the signal to open a new session. Reads only the tail of each Delta log.
+    pub async fn is_stale(&self) -> Result<bool, Error> {
+        for name in TableName::ALL {
+            let name = name.as_str();
+            match (self.tables.get(name), self.versions.get(name)) {
+                (Some(table), Some(&version)) => {
+                    if table.get_latest_version().await? != version {
+                        return Ok(true);
+                    }
+                }
+                _ => {
+                    if self.lake.open(name).await?.is_some() {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -123,8 +170,18 @@ impl LakeSession {
         collect(self.ctx.sql(query).await?).await
     }
 
-    /// The newest record's `created_at`, or `None` when there are no generations.
+    /// The newest record's `created_at`, or `None` when there are no generations. Read once per
+    /// session: every view of a snapshot shares it.
     pub async fn newest(&self) -> Result<Option<DateTime<Utc>>, Error> {
+        if let Some(newest) = *self.newest.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(newest);
+        }
+        let newest = self.read_newest().await?;
+        *self.newest.lock().unwrap_or_else(|e| e.into_inner()) = Some(newest);
+        Ok(newest)
+    }
+
+    async fn read_newest(&self) -> Result<Option<DateTime<Utc>>, Error> {
         if !self.versions.contains_key("generations") {
             return Ok(None);
         }
@@ -134,9 +191,58 @@ impl LakeSession {
         let micros = batches
             .first()
             .filter(|batch| batch.num_rows() > 0)
-            .map(|batch| batch.column(0).as_primitive::<TimestampMicrosecondType>())
+            .and_then(|batch| {
+                batch
+                    .column(0)
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+            })
             .and_then(|column| (!column.is_null(0)).then(|| column.value(0)));
         Ok(micros.and_then(DateTime::from_timestamp_micros))
+    }
+
+    /// Every model, provider and author with a generation (queries/names.sql).
+    pub async fn names(&self) -> Result<Names, Error> {
+        let mut names = Names::default();
+        if !self.versions.contains_key("generations") {
+            return Ok(names);
+        }
+        for batch in self.sql(include_str!("../../../queries/names.sql")).await? {
+            // Strings come back as Utf8 or Utf8View depending on the plan: read both as Utf8.
+            let kinds = cast(batch.column(0), &DataType::Utf8)?;
+            let values = cast(batch.column(1), &DataType::Utf8)?;
+            let (Some(kinds), Some(values)) =
+                (kinds.as_string_opt::<i32>(), values.as_string_opt::<i32>())
+            else {
+                continue;
+            };
+            for (kind, name) in kinds.iter().zip(values.iter()) {
+                let (Some(kind), Some(name)) = (kind, name) else {
+                    continue;
+                };
+                let set = match kind {
+                    "model" => &mut names.models,
+                    "provider" => &mut names.providers,
+                    _ => &mut names.authors,
+                };
+                set.insert(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// The number of rows of each table, from the Delta log's file statistics.
+    pub async fn row_counts(&self) -> Result<BTreeMap<&'static str, u64>, Error> {
+        let mut counts = BTreeMap::new();
+        for name in self.versions.keys() {
+            let batches = self.sql(&format!("SELECT count(*) FROM {name}")).await?;
+            let count = batches
+                .first()
+                .filter(|batch| batch.num_rows() > 0)
+                .and_then(|batch| batch.column(0).as_primitive_opt::<Int64Type>())
+                .map_or(0, |column| column.value(0));
+            counts.insert(*name, u64::try_from(count).unwrap_or(0));
+        }
+        Ok(counts)
     }
 
     /// Runs a catalog view. An empty lake answers with no rows.

@@ -60,6 +60,7 @@ pub struct TopApp {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelProvider {
+    pub model: String,
     pub provider: String,
     pub requests: i64,
     pub attempts: i64,
@@ -81,6 +82,14 @@ pub struct ModelProvider {
     pub finish_content_filter: Option<f64>,
     pub finish_error: Option<f64>,
     pub finish_other: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDay {
+    pub bucket_start: DateTime<Utc>,
+    pub tokens: i64,
+    pub requests: i64,
+    pub spend: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

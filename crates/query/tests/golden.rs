@@ -294,6 +294,90 @@ async fn model_providers_count_an_errored_200_as_a_failure() {
 }
 
 #[tokio::test]
+async fn model_providers_of_one_provider_across_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let endpoints: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .provider("P1")
+            .window(Window::All),
+    )
+    .await;
+    let got: Vec<(&str, &str, i64, i64)> = endpoints
+        .iter()
+        .map(|r| {
+            (
+                r.model.as_str(),
+                r.provider.as_str(),
+                r.requests,
+                r.attempts,
+            )
+        })
+        .collect();
+    // P1 served a/x in v1, v5 and v6 (three 200s); a/x:free in v3 (a 200) and v8 (no attempt
+    // logged); for b/y it only made v4's last attempt, a 200 of a generation that ended in error.
+    assert_eq!(
+        got,
+        [
+            ("a/x", "P1", 3, 3),
+            ("a/x:free", "P1", 2, 1),
+            ("b/y", "P1", 0, 1)
+        ]
+    );
+    close(endpoints[0].uptime, 1.0);
+    close(endpoints[1].uptime, 1.0);
+    close(endpoints[2].uptime, 0.0);
+    // a/x on P1: 150 + 50 + 20 tokens for $0.003 + $0.001 + $0.0002.
+    close(endpoints[0].price_per_mtok, 0.0042 / 220.0 * 1e6);
+
+    // Both filters: P3 only ever answered a/x with 429s (v2, v6, v9).
+    let p3: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("a/x")
+            .provider("P3")
+            .window(Window::All),
+    )
+    .await;
+    assert_eq!(p3.len(), 1);
+    assert_eq!((p3[0].requests, p3[0].attempts), (0, 0));
+    close(p3[0].rate_limited_share, 1.0);
+}
+
+#[tokio::test]
+async fn model_daily_buckets_end_at_data_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let days: Vec<ModelDay> = rows(
+        &session,
+        ViewRequest::new(View::ModelDaily)
+            .model("a/x")
+            .period(Period::Day),
+    )
+    .await;
+    let got: Vec<(String, i64, i64)> = days
+        .iter()
+        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
+        .collect();
+    // Days end at 12:00: v5 (11-19 11:59:59) is the day before; v1, v2, v9 and v10 are the last
+    // day (150 + 1,200 + 0 + 5 tokens); v6 (12:30) is in the still-filling hour.
+    assert_eq!(
+        got,
+        [
+            ("2026-11-18T12:00:00+00:00".to_owned(), 50, 1),
+            ("2026-11-19T12:00:00+00:00".to_owned(), 1355, 4)
+        ]
+    );
+    close(Some(days[0].spend), 0.001);
+    close(Some(days[1].spend), 0.013);
+    assert!(matches!(
+        ViewRequest::new(View::ModelDaily).validate(),
+        Err(Error::MissingModel(_))
+    ));
+}
+
+#[tokio::test]
 async fn context_lengths_buckets_and_shares() {
     let dir = tempfile::tempdir().unwrap();
     let session = fixture_session(dir.path()).await;

@@ -93,9 +93,12 @@ enum Command {
         /// Provider-stats window: 5m, 30m, 1d, 7d, 30d or all.
         #[arg(long, default_value = "30m", value_parser = parse_window)]
         window: Window,
-        /// The model, as author/slug[:variant] (model-providers).
+        /// The model, as author/slug[:variant] (model-providers, model-daily).
         #[arg(long)]
         model: Option<String>,
+        /// The provider (model-providers: its endpoints across models).
+        #[arg(long)]
+        provider: Option<String>,
         #[arg(long, default_value_t = tokenboard_query::DEFAULT_LIMIT)]
         limit: u64,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -247,6 +250,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             period,
             window,
             model,
+            provider,
             limit,
             format,
             runs,
@@ -256,6 +260,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 period,
                 window,
                 model,
+                provider,
                 limit,
             };
             request.validate()?;

@@ -95,6 +95,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     (
         "model-providers",
         &[
+            "model",
             "provider",
             "requests",
             "attempts",
