@@ -40,12 +40,24 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate a sample workload if the data location is empty, ingest it, show the week's top
-    /// models.
+    /// models, then serve the site.
     Demo {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
         #[arg(long, default_value_t = 14)]
         days: u32,
+        /// Where the site listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Prepare the data and show the top models, but do not serve the site.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the leaderboard site, its JSON/CSV API, /healthz and /metrics until Ctrl-C.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
     },
     /// Write a deterministic synthetic workload as JSON lines.
     Generate {
@@ -292,8 +304,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             tokenboard_query::write_batches(&result.batches, format.into(), &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { rows, days } => {
+        Command::Demo {
+            rows,
+            days,
+            addr,
+            no_serve,
+        } => {
             demo(&cli.data, rows, days, cli.quiet).await?;
+            if !no_serve {
+                serve(&cli.data, &addr).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr } => {
+            serve(&cli.data, &addr).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Pg { addr, user } => {
@@ -301,6 +325,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Serves the site until Ctrl-C. The address line on standard error is what scripts and the
+/// browser test wait for.
+async fn serve(data: &str, addr: &str) -> Result<()> {
+    let lake = Lake::new(data)?;
+    let site = tokenboard_site::Site::open(lake).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    eprintln!("serving http://{local}/ (Ctrl-C to stop)");
+    let shutdown = async {
+        // An error here means no Ctrl-C handler could be installed: serve until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokenboard_site::serve(site, listener, shutdown).await?;
+    Ok(())
 }
 
 #[cfg(feature = "pg")]
@@ -457,7 +501,7 @@ async fn demo(data: &str, rows: u64, days: u32, quiet: bool) -> Result<()> {
     }
     writeln!(
         out,
-        "\nTry: cargo run --release -- query model-providers --model openai/gpt-5 --window 1d\n \
+        "\nAlso try: cargo run --release -- query model-providers --model openai/gpt-5 --window 1d\n \
          or: cargo run --release -- sql"
     )?;
     Ok(())

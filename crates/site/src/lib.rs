@@ -1,0 +1,211 @@
+//! The public leaderboard site: server-rendered pages (askama templates in `templates/`) with SVG
+//! charts, the JSON/CSV API under `/api/v1/`, `/healthz` and `/metrics`. Every number comes from
+//! a catalog view of `tokenboard-query`; answers are rendered once per lake snapshot and cached.
+
+mod api;
+mod charts;
+mod data;
+mod format;
+mod http;
+mod metrics;
+mod pages;
+mod snapshot;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokenboard_query::{Period, Window};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use snapshot::Site;
+
+use crate::http::Failure;
+use crate::metrics::{RouteLabels, RouteOnly};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Query(#[from] tokenboard_query::Error),
+    #[error("rendering a page: {0}")]
+    Template(#[from] askama::Error),
+    #[error("encoding JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("encoding CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("no such section")]
+    UnknownSection,
+    #[error("encoding metrics")]
+    Metrics,
+    #[error("serving HTTP: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Only the site's own resources, no scripts at all; SVG charts carry their colours as
+/// attributes, so no inline style is needed either.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// A request that takes longer than this gets a 503 instead of holding a connection.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole site as one router: pages, API, health, metrics and the stylesheet.
+pub fn router(site: Site) -> Router {
+    Router::new()
+        .route("/", get(pages::rankings))
+        .route("/models/{author}/{slug}", get(pages::model))
+        .route("/providers/{name}", get(pages::provider))
+        .route("/authors/{author}", get(pages::author))
+        .route("/api/v1/rankings", get(api::rankings))
+        .route("/api/v1/models/{author}/{slug}", get(api::model))
+        .route("/api/v1/providers/{name}", get(api::provider))
+        .route("/api/v1/authors/{author}", get(api::author))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/static/site.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(site.clone(), record))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(site)
+}
+
+/// Serves the site on `listener` until `shutdown` completes, checking the lake for new commits
+/// every second.
+pub async fn serve(
+    site: Site,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let refresh = site.spawn_refresh(Duration::from_secs(1));
+    let served = axum::serve(listener, router(site))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    refresh.abort();
+    served.map_err(Error::Serve)
+}
+
+/// `day`, `week` (the default) or `month`.
+pub(crate) fn parse_period(value: Option<&str>) -> Result<Period, Failure> {
+    match value {
+        None => Ok(Period::Week),
+        Some(text) => text.parse().map_err(|_| {
+            Failure::BadRequest(format!(
+                "unknown period “{text}”: use period=day, period=week or period=month"
+            ))
+        }),
+    }
+}
+
+/// `5m`, `30m`, `1d`, `7d`, `30d` or `all`.
+pub(crate) fn parse_window(value: Option<&str>, default: Window) -> Result<Window, Failure> {
+    match value {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| {
+            Failure::BadRequest(format!(
+                "unknown window “{text}”: use window=5m, 30m, 1d, 7d, 30d or all"
+            ))
+        }),
+    }
+}
+
+/// Counts each answer and its time under the route's pattern.
+async fn record(State(site): State<Site>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let metrics = site.metrics();
+    metrics
+        .latency
+        .get_or_create(&RouteOnly {
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .requests
+        .get_or_create(&RouteLabels {
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+async fn not_found() -> Failure {
+    Failure::NotFound("There is no page at this address.".into())
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../templates/site.css"),
+    )
+}
+
+/// Liveness and what is being served: `{"status":"ok","data_through":...,"versions":{...}}`.
+async fn healthz(State(site): State<Site>) -> Response {
+    let snapshot = site.snapshot();
+    let newest = snapshot.session.newest().await;
+    let body = serde_json::json!({
+        "status": if newest.is_ok() { "ok" } else { "degraded" },
+        "data_through": newest.ok().flatten().map(tokenboard_query::data_through),
+        "versions": snapshot.session.versions(),
+    });
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+async fn metrics_text(State(site): State<Site>) -> Result<Response, Failure> {
+    let snapshot = site.snapshot();
+    let rows = snapshot.session.row_counts().await?;
+    let freshness = snapshot
+        .session
+        .newest()
+        .await?
+        .map(|newest| (chrono::Utc::now() - newest).num_milliseconds() as f64 / 1000.0);
+    let text = site
+        .metrics()
+        .encode(&rows, freshness)
+        .map_err(|_| Error::Metrics)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response())
+}
