@@ -149,9 +149,10 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let (status, heading, message) = self.parts();
         let page = ErrorTemplate {
+            // An empty footer: an error page shows no data.
             footer: Footer {
-                data_through: "–".to_owned(),
-                versions: "–".to_owned(),
+                data_through: String::new(),
+                versions: String::new(),
             },
             status: status.as_u16(),
             heading,

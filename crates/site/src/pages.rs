@@ -30,6 +30,7 @@ pub struct WindowParams {
 }
 
 pub struct Footer {
+    /// Empty on error pages, which then leave the line out.
     pub data_through: String,
     pub versions: String,
 }

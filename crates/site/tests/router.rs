@@ -278,6 +278,10 @@ async fn unknown_names_and_bad_parameters_get_helpful_errors() {
         let message = texts(&html, "main").join(" ");
         assert!(message.contains(says), "{uri}: {message}");
         assert_eq!(texts(&html, "header.top a.brand"), ["tokenboard"], "{uri}");
+        assert!(
+            texts(&html, "#data-through").is_empty(),
+            "{uri}: no data line"
+        );
     }
     for (uri, status) in [
         ("/api/v1/models/nobody/nothing", 404),
