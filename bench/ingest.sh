@@ -29,6 +29,11 @@ measure() { # name, then the command; prints "name seconds peak_kib"
 
 rm -rf "$out/lake"
 measure tokenboard "$bin" --data "$out/lake" --quiet ingest "$input" > "$out/results.txt"
+# The same ingest without updating the hourly rollups, for their cost.
+rm -rf "$out/lake-no-rollups"
+measure no-rollups "$bin" --data "$out/lake-no-rollups" --quiet ingest --no-rollups "$input" \
+  >> "$out/results.txt"
+rm -rf "$out/lake-no-rollups"
 rm -rf "$out/duckdb"
 measure duckdb python3 bench/duckdb_ingest.py "$input" "$out/duckdb" >> "$out/results.txt"
 
@@ -52,4 +57,7 @@ for name, stored in (("tokenboard", tb_bytes), ("duckdb", dd_bytes)):
 print(f"tokenboard generations table alone: {tb_gen/rows:.1f} bytes/record (attempts: {(tb_bytes-tb_gen)/rows:.1f})")
 t, d = res["tokenboard"][0], res["duckdb"][0]
 print(f"throughput ratio tokenboard/duckdb: {d/t:.2f}x")
+n = res["no-rollups"][0]
+print(f"without the rollups: {n:.2f} s, {rows/n:,.0f} records/s; keeping them current costs "
+      f"{(t - n) / n * 100:.1f}% of ingest time")
 PY

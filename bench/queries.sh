@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Query benchmark: every leaderboard view, `tokenboard query` against DuckDB, over the same
-# Parquet files of the same 2M-record workload as bench/ingest.sh.
+# Query benchmark: every leaderboard view, `tokenboard query` (which reads the hourly rollups)
+# beside the same view over the raw rows (bench/raw/, the views before the rollups) and beside
+# DuckDB over the raw Parquet files, on the same workload as bench/ingest.sh.
 #
 #   bench/queries.sh [ROWS]       # default 2,000,000 records
 #
@@ -15,6 +16,8 @@
 # - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (planning
 #   included), best of RUNS + 1 runs (the first warms up and reads the newest record, which a
 #   session reads once: its snapshot never changes).
+# - tokenboard raw: the same, with `--sql-file bench/raw/VIEW.sql`: the view computed from the
+#   raw rows of `generations` and `attempts` with exact percentiles.
 # - DuckDB: tests/crosscheck/duckdb_views.py --lake --timing: each view's query in one warm
 #   in-process connection over the table's live Parquet files, the newest record read once
 #   before timing, best of RUNS; no process startup, no file listing.
@@ -67,6 +70,7 @@ add "token-share:$share_period" "token-share --period $share_period --limit 10"
 add "author-share:$share_period" "author-share --period $share_period --limit 10"
 add "top-apps:$period" "top-apps --period $period --limit 10"
 add "model-providers:30m:$model" "model-providers --window 30m --model $model"
+add "model-providers:1d:$model" "model-providers --window 1d --model $model"
 add "model-providers:all:$model" "model-providers --window all --model $model"
 add "speed:$period" "speed --period $period --limit 10"
 add "context-lengths:$period" "context-lengths --period $period"
@@ -74,17 +78,22 @@ add "spend:$period" "spend --period $period --limit 10"
 
 # DuckDB, all views in one process.
 python3 tests/crosscheck/duckdb_views.py --lake "$lake" --all --timing --runs "$runs" \
-  --periods "$period" --share-periods "$share_period" --windows 30m,all --model "$model" \
+  --periods "$period" --share-periods "$share_period" --windows 30m,1d,all --model "$model" \
   > "$out/queries-duckdb.json"
 
 # tokenboard: each view in one process, `--runs` times in one session after a warm-up run, so
 # the figure is the view's query like DuckDB's, without process start.
+time_view() {
+  # shellcheck disable=SC2086 # the query arguments are words by design
+  "$bin" --data "$lake" --quiet query $1 --format json --runs $((runs + 1)) "${@:2}" \
+    2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*/\1/p'
+}
 : > "$out/queries-tokenboard.tsv"
 for i in "${!keys[@]}"; do
-  # shellcheck disable=SC2086 # the query arguments are words by design
-  ms=$("$bin" --data "$lake" --quiet query ${queries[$i]} --format json --runs $((runs + 1)) \
-        2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*/\1/p')
-  printf '%s\t%s\n' "${keys[$i]}" "${ms:-error}" >> "$out/queries-tokenboard.tsv"
+  view=${queries[$i]%% *}
+  ms=$(time_view "${queries[$i]}")
+  raw=$(time_view "${queries[$i]}" --sql-file "bench/raw/${view//-/_}.sql")
+  printf '%s\t%s\t%s\n' "${keys[$i]}" "${ms:-error}" "${raw:-error}" >> "$out/queries-tokenboard.tsv"
 done
 
 python3 - "$out/queries-duckdb.json" "$out/queries-tokenboard.tsv" "$rows" "$model" "$runs" <<'PY'
@@ -93,18 +102,19 @@ duck = json.load(open(sys.argv[1]))
 rows, model, runs = int(sys.argv[3]), sys.argv[4], sys.argv[5]
 print(f"{rows:,} records; model-providers for {model}; best of {runs} runs")
 print()
-print("| view | tokenboard ms | duckdb ms | ratio |")
-print("|---|---:|---:|---:|")
+print("| view | tokenboard ms (rollups) | tokenboard ms (raw rows) | duckdb ms (raw Parquet) | rollups / duckdb |")
+print("|---|---:|---:|---:|---:|")
 for line in open(sys.argv[2]):
-    key, tb = line.rstrip("\n").split("\t")
+    key, tb, raw = line.rstrip("\n").split("\t")
     d = duck.get(key)
     ratio = ""
     try:
         ratio = f"{float(tb) / d:.2f}"
     except (TypeError, ValueError, ZeroDivisionError):
         pass
-    print(f"| {key} | {tb or 'n/a'} | {'' if d is None else f'{d:.1f}'} | {ratio} |")
+    print(f"| {key} | {tb or 'n/a'} | {raw or 'n/a'} | {'' if d is None else f'{d:.1f}'} | {ratio} |")
 print()
-print("ratio = tokenboard / duckdb (below 1: tokenboard is faster). Both are in-process times of")
-print("the same questions over the same Parquet files, best of the runs after a warm-up.")
+print("ratio = tokenboard from rollups / duckdb (below 1: tokenboard is faster). All are in-process")
+print("times of the same questions, best of the runs after a warm-up; DuckDB and the raw column read")
+print("the raw Parquet files, the first column the hourly rollups.")
 PY

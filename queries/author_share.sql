@@ -1,17 +1,18 @@
 -- author-share: tokens per trailing bucket for the top $limit authors of the whole range, the rest
 -- summed as 'Others'. Definitions: queries/README.md.
--- Parameters: $start, $end (timestamps, UTC), $stride (interval: 1 or 7 days), $limit.
+-- Parameters: $start, $end (timestamps on hour boundaries, UTC), $stride (interval: 1 or 7
+-- days), $limit.
 --
--- One scan, as token-share: tokens per (bucket, author), then the authors ranked by window
--- functions over their totals.
+-- Reads the hourly rollup, as token-share: tokens per (bucket, author), then the authors ranked
+-- by window functions over their totals.
 WITH by_bucket AS (
     SELECT
-        date_bin($stride, created_at, $end) AS bucket_start,
+        date_bin($stride, hour, $end) AS bucket_start,
         split_part(model, '/', 1) AS author,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
-    FROM generations
+        sum(tokens_prompt + tokens_completion) AS tokens
+    FROM hourly_endpoints
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
+      AND hour >= $start AND hour < $end
     GROUP BY 1, 2
 ),
 with_totals AS (

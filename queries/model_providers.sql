@@ -2,24 +2,22 @@
 -- ($model) or one provider ($provider) or both (a NULL parameter selects every value): what it
 -- served (requests, TTFT, throughput, price, cache hits, finish reasons, from `generations`) and
 -- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`).
--- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC).
-WITH served AS (
+-- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC),
+-- $hours_from (the first hour boundary after $start).
+--
+-- The window is read in two parts: the raw rows of ($start, $hours_from), less than an hour, and
+-- the hourly rollups from $hours_from on (through the hour holding $end, the newest record).
+-- Sums add up exactly; percentiles come from the parts' sketches merged (within 1%).
+WITH served_parts AS (
     SELECT
         model,
         provider_name AS provider,
         count(*) AS requests,
-        percentile_cont(0.50) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
-        percentile_cont(0.75) WITHIN GROUP (ORDER BY latency) AS ttft_p75,
-        percentile_cont(0.90) WITHIN GROUP (ORDER BY latency) AS ttft_p90,
-        percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS ttft_p99,
-        percentile_cont(0.50) WITHIN GROUP (ORDER BY CASE
-            WHEN generation_time > 0 AND tokens_completion > 0
-            THEN tokens_completion / (generation_time / 1000.0) END) AS throughput_p50,
-        percentile_cont(0.90) WITHIN GROUP (ORDER BY CASE
-            WHEN generation_time > 0 AND tokens_completion > 0
-            THEN tokens_completion / (generation_time / 1000.0) END) AS throughput_p90,
+        sketch_build(latency) AS ttft,
+        sketch_build(CASE WHEN generation_time > 0 AND tokens_completion > 0
+                          THEN tokens_completion / (generation_time / 1000.0) END) AS throughput,
         sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
-        coalesce(sum(total_cost), 0) AS spend,
+        sum(total_cost) AS spend,
         sum(CASE WHEN native_tokens_prompt IS NOT NULL
                  THEN coalesce(native_tokens_cached, 0) END) AS cached_tokens,
         sum(native_tokens_prompt) AS native_prompt_tokens,
@@ -31,45 +29,110 @@ WITH served AS (
     FROM generations
     WHERE ($model IS NULL OR model = $model)
       AND ($provider IS NULL OR provider_name = $provider)
-      AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at > $start AND created_at <= $end
+      AND date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
+      AND created_at > $start AND created_at < $hours_from AND created_at <= $end
       AND provider_name IS NOT NULL
     GROUP BY model, provider_name
+    UNION ALL
+    SELECT
+        model,
+        provider,
+        sum(requests),
+        sketch_merge(ttft),
+        sketch_merge(throughput),
+        sum(tokens_prompt + tokens_completion),
+        sum(spend),
+        sum(cached_tokens),
+        sum(native_tokens_prompt),
+        sum(finish_stop),
+        sum(finish_length),
+        sum(finish_tool_calls),
+        sum(finish_content_filter),
+        sum(failed)
+    FROM hourly_endpoints
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider = $provider)
+      AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
+      AND hour >= $hours_from AND hour <= $end
+      AND provider IS NOT NULL
+    GROUP BY model, provider
+),
+served AS (
+    SELECT
+        model,
+        provider,
+        sum(requests) AS requests,
+        sketch_quantile(sketch_merge(ttft), 0.50) AS ttft_p50,
+        sketch_quantile(sketch_merge(ttft), 0.75) AS ttft_p75,
+        sketch_quantile(sketch_merge(ttft), 0.90) AS ttft_p90,
+        sketch_quantile(sketch_merge(ttft), 0.99) AS ttft_p99,
+        sketch_quantile(sketch_merge(throughput), 0.50) AS throughput_p50,
+        sketch_quantile(sketch_merge(throughput), 0.90) AS throughput_p90,
+        sum(tokens) AS tokens,
+        coalesce(sum(spend), 0) AS spend,
+        sum(cached_tokens) AS cached_tokens,
+        sum(native_prompt_tokens) AS native_prompt_tokens,
+        sum(finish_stop) AS finish_stop,
+        sum(finish_length) AS finish_length,
+        sum(finish_tool_calls) AS finish_tool_calls,
+        sum(finish_content_filter) AS finish_content_filter,
+        sum(finish_error) AS finish_error
+    FROM served_parts
+    GROUP BY model, provider
 ),
 -- The last attempt of a generation that ended in `error` failed, whatever its status said.
 errored AS (
     SELECT id, num_attempts - 1 AS last_attempt
     FROM generations
     WHERE ($model IS NULL OR model = $model)
-      AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at > $start AND created_at <= $end
+      AND date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
+      AND created_at > $start AND created_at < $hours_from AND created_at <= $end
       AND finish_reason = 'error'
 ),
-outcomes AS (
+attempt_parts AS (
     SELECT
         a.model,
         a.provider_name AS provider,
-        CASE
-            WHEN a.status = 429 THEN 'rate_limited'
-            WHEN a.status IS NULL OR a.status IN (400, 413, 422) THEN 'excluded'
-            WHEN a.status BETWEEN 200 AND 299 AND e.id IS NULL THEN 'success'
-            ELSE 'failure'
-        END AS outcome
+        a.status,
+        e.id IS NOT NULL AS ended_in_error,
+        count(*) AS attempts
     FROM attempts a
     LEFT JOIN errored e ON e.id = a.generation_id AND e.last_attempt = a.attempt
     WHERE ($model IS NULL OR a.model = $model)
       AND ($provider IS NULL OR a.provider_name = $provider)
-      AND a.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND a.created_at > $start AND a.created_at <= $end
+      AND a.date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
+      AND a.created_at > $start AND a.created_at < $hours_from AND a.created_at <= $end
       AND a.provider_name IS NOT NULL
+    GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT model, provider, status, ended_in_error, attempts
+    FROM hourly_attempts
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider = $provider)
+      AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
+      AND hour >= $hours_from AND hour <= $end
+      AND provider IS NOT NULL
+),
+outcomes AS (
+    SELECT
+        model,
+        provider,
+        attempts,
+        CASE
+            WHEN status = 429 THEN 'rate_limited'
+            WHEN status IS NULL OR status IN (400, 413, 422) THEN 'excluded'
+            WHEN status BETWEEN 200 AND 299 AND NOT ended_in_error THEN 'success'
+            ELSE 'failure'
+        END AS outcome
+    FROM attempt_parts
 ),
 tried AS (
     SELECT
         model,
         provider,
-        count(*) FILTER (WHERE outcome = 'success') AS successes,
-        count(*) FILTER (WHERE outcome = 'failure') AS failures,
-        count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
+        sum(attempts) FILTER (WHERE outcome = 'success') AS successes,
+        sum(attempts) FILTER (WHERE outcome = 'failure') AS failures,
+        sum(attempts) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
     FROM outcomes
     GROUP BY model, provider
 ),

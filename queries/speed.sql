@@ -1,32 +1,24 @@
 -- speed: models with at least 100 requests in the period [$start, $end), by p50 throughput, with
 -- p50 TTFT and the fastest of their providers (highest p50 throughput among the endpoints with at
 -- least 100 throughput samples). Definitions: queries/README.md.
--- Parameters: $start, $end (timestamps, UTC), $limit.
+-- Parameters: $start, $end (timestamps on hour boundaries, UTC), $limit.
 --
--- One scan: models and endpoints are grouping sets of one aggregation, and each model row finds
--- its fastest endpoint with a window over the model's rows instead of a second pass.
-WITH in_period AS (
+-- Reads the hourly rollup: percentiles come from its merged sketches (within 1%). Models and
+-- endpoints are grouping sets of one aggregation, and each model row finds its fastest endpoint
+-- with a window over the model's rows instead of a second pass.
+WITH grouped AS (
     SELECT
+        grouping(provider) = 1 AS is_model,
         model,
-        provider_name,
-        latency,
-        CASE WHEN generation_time > 0 AND tokens_completion > 0
-             THEN tokens_completion / (generation_time / 1000.0) END AS throughput
-    FROM generations
+        provider AS provider_name,
+        sum(requests) AS requests,
+        sketch_count(sketch_merge(throughput)) AS throughput_samples,
+        sketch_quantile(sketch_merge(ttft), 0.5) AS ttft_p50,
+        sketch_quantile(sketch_merge(throughput), 0.5) AS throughput_p50
+    FROM hourly_endpoints
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
-),
-grouped AS (
-    SELECT
-        grouping(provider_name) = 1 AS is_model,
-        model,
-        provider_name,
-        count(*) AS requests,
-        count(throughput) AS throughput_samples,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY throughput) AS throughput_p50
-    FROM in_period
-    GROUP BY GROUPING SETS ((model), (model, provider_name))
+      AND hour >= $start AND hour < $end
+    GROUP BY GROUPING SETS ((model), (model, provider))
 ),
 candidates AS (
     SELECT

@@ -1,24 +1,26 @@
 -- spend: the top $limit authors, then the top $limit models, by spend in the period
--- [$start, $end). Definitions: queries/README.md. Parameters: $start, $end (timestamps, UTC), $limit.
+-- [$start, $end). Definitions: queries/README.md. Parameters: $start, $end (timestamps on hour
+-- boundaries, UTC), $limit.
 --
--- One scan: both levels are grouping sets of the same aggregation.
+-- Reads the hourly rollup; both levels are grouping sets of the same aggregation.
 WITH in_period AS (
     SELECT
         model,
         split_part(model, '/', 1) AS author,
-        total_cost,
-        coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0) AS tokens
-    FROM generations
+        spend,
+        requests,
+        tokens_prompt + tokens_completion AS tokens
+    FROM hourly_endpoints
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
+      AND hour >= $start AND hour < $end
 ),
 levels AS (
     SELECT
         grouping(model) AS is_author,
         CASE WHEN grouping(model) = 1 THEN author ELSE model END AS name,
         author,
-        coalesce(sum(total_cost), 0) AS spend,
-        count(*) AS requests,
+        coalesce(sum(spend), 0) AS spend,
+        sum(requests) AS requests,
         sum(tokens) AS tokens
     FROM in_period
     GROUP BY GROUPING SETS ((author), (author, model))

@@ -1,17 +1,19 @@
 -- token-share: tokens per trailing bucket for the top $limit models of the whole range, the rest
 -- summed as 'Others'. Definitions: queries/README.md.
--- Parameters: $start, $end (timestamps, UTC), $stride (interval: 1 or 7 days), $limit.
+-- Parameters: $start, $end (timestamps on hour boundaries, UTC), $stride (interval: 1 or 7
+-- days), $limit.
 --
--- One scan: tokens per (bucket, model), then window functions rank the models by their total
--- over the range (ties by name) on those few thousand rows.
+-- Reads the hourly rollup: buckets are whole hours. One scan: tokens per (bucket, model), then
+-- window functions rank the models by their total over the range (ties by name) on those few
+-- thousand rows.
 WITH by_bucket AS (
     SELECT
-        date_bin($stride, created_at, $end) AS bucket_start,
+        date_bin($stride, hour, $end) AS bucket_start,
         model,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
-    FROM generations
+        sum(tokens_prompt + tokens_completion) AS tokens
+    FROM hourly_endpoints
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
+      AND hour >= $start AND hour < $end
     GROUP BY 1, 2
 ),
 with_totals AS (

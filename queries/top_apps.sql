@@ -1,19 +1,21 @@
 -- top-apps: apps by tokens in the period [$start, $end), with their three top models. Only apps
 -- with at least 1,000 requests in the period appear: a privacy rule, so not a parameter.
--- Definitions: queries/README.md. Parameters: $start, $end (timestamps, UTC), $limit.
+-- Definitions: queries/README.md. Parameters: $start, $end (timestamps on hour boundaries, UTC),
+-- $limit.
 --
--- One scan: tokens per (app, model), requests without an app included (they count toward the
--- period's total); then window functions give each app its totals and its models' ranks.
+-- Reads the hourly rollup of (app, model): tokens per (app, model), requests without an app
+-- included (they count toward the period's total); then window functions give each app its
+-- totals and its models' ranks.
 WITH by_app_model AS (
     SELECT
         app_id,
         model,
         min(origin) AS origin,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
-        count(*) AS requests
-    FROM generations
+        sum(tokens) AS tokens,
+        sum(requests) AS requests
+    FROM hourly_apps
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $start AND created_at < $end
+      AND hour >= $start AND hour < $end
     GROUP BY app_id, model
 ),
 with_totals AS (

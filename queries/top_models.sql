@@ -1,23 +1,21 @@
 -- top-models: the models with the most tokens in the period [$start, $end), with their change
 -- against the previous equal window [$previous_start, $start). Definitions: queries/README.md.
--- Parameters: $start, $end, $previous_start (timestamps, UTC), $limit.
+-- Parameters: $start, $end, $previous_start (timestamps on hour boundaries, UTC), $limit.
 --
--- One scan of both windows: each sum is FILTERed to its window (a CTE referenced twice would be
--- scanned twice).
+-- Reads the hourly rollup: periods are whole hours. One scan of both windows: each sum is
+-- FILTERed to its window (a CTE referenced twice would be scanned twice).
 WITH by_model AS (
     SELECT
         model,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0))
-            FILTER (WHERE created_at >= $start) AS tokens,
-        sum(coalesce(tokens_prompt, 0)) FILTER (WHERE created_at >= $start) AS prompt_tokens,
-        sum(coalesce(tokens_completion, 0)) FILTER (WHERE created_at >= $start) AS completion_tokens,
-        count(*) FILTER (WHERE created_at >= $start) AS requests,
-        coalesce(sum(total_cost) FILTER (WHERE created_at >= $start), 0) AS spend,
-        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0))
-            FILTER (WHERE created_at < $start) AS previous_tokens
-    FROM generations
+        sum(tokens_prompt + tokens_completion) FILTER (WHERE hour >= $start) AS tokens,
+        sum(tokens_prompt) FILTER (WHERE hour >= $start) AS prompt_tokens,
+        sum(tokens_completion) FILTER (WHERE hour >= $start) AS completion_tokens,
+        sum(requests) FILTER (WHERE hour >= $start) AS requests,
+        coalesce(sum(spend) FILTER (WHERE hour >= $start), 0) AS spend,
+        sum(tokens_prompt + tokens_completion) FILTER (WHERE hour < $start) AS previous_tokens
+    FROM hourly_endpoints
     WHERE date BETWEEN CAST($previous_start AS DATE) AND CAST($end AS DATE)
-      AND created_at >= $previous_start AND created_at < $end
+      AND hour >= $previous_start AND hour < $end
     GROUP BY model
 ),
 -- All tokens of the period (models seen only in the previous window add nothing: NULL).

@@ -103,6 +103,79 @@ pub static QUARANTINE: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+fn sketch(name: &str) -> Field {
+    Field::new(name, DataType::Binary, true)
+}
+
+/// The hour that keys a rollup row, and its UTC date (the partition).
+fn hour_and(columns: Vec<Field>) -> SchemaRef {
+    let mut fields = vec![Field::new("hour", utc_micros(), false)];
+    fields.extend(columns);
+    fields.push(Field::new(DATE, DataType::Date32, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// Rollup: one row per (hour, model, provider) of `generations` (queries/rollups/).
+pub static HOURLY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    hour_and(vec![
+        text("model"),
+        text("provider"),
+        int("requests"),
+        int("failed"),
+        int("cancelled"),
+        int("finish_stop"),
+        int("finish_length"),
+        int("finish_tool_calls"),
+        int("finish_content_filter"),
+        int("tokens_prompt"),
+        int("tokens_completion"),
+        int("native_tokens_prompt"),
+        int("native_tokens_completion"),
+        int("native_tokens_reasoning"),
+        int("cached_tokens"),
+        float("spend"),
+        sketch("ttft"),
+        sketch("throughput"),
+        Field::new("last_created_at", utc_micros(), true),
+    ])
+});
+
+/// Rollup: attempts per (hour, model, provider, status, ended_in_error).
+pub static HOURLY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    hour_and(vec![
+        text("model"),
+        text("provider"),
+        int("status"),
+        flag("ended_in_error"),
+        int("attempts"),
+    ])
+});
+
+/// Rollup: tokens and requests per (hour, app, model).
+pub static HOURLY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    hour_and(vec![
+        text("app_id"),
+        text("model"),
+        text("origin"),
+        int("tokens"),
+        int("requests"),
+    ])
+});
+
+/// Rollup: requests and token sums per (hour, prompt size class).
+pub static HOURLY_PROMPT_SIZES: LazyLock<SchemaRef> = LazyLock::new(|| {
+    hour_and(vec![
+        int("prompt_size"),
+        int("requests"),
+        int("tokens"),
+        int("tool_calls"),
+        int("native_tokens_reasoning"),
+        int("native_tokens_completion"),
+        int("cached_tokens"),
+        int("native_tokens_prompt"),
+    ])
+});
+
 /// Builds `generations` rows and, beside them, the `attempts` rows of the same records.
 #[derive(Debug)]
 pub struct RecordColumns {

@@ -19,6 +19,7 @@ use deltalake::parquet::basic::{Compression, Encoding, ZstdLevel};
 use deltalake::parquet::file::properties::{WriterProperties, WriterVersion};
 use deltalake::parquet::schema::types::ColumnPath;
 use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::table::config::TableProperty;
 use deltalake::{DeltaTable, DeltaTableError, ObjectStore};
 use indexmap::IndexMap;
 
@@ -26,7 +27,10 @@ type ObjectStoreRef = Arc<dyn ObjectStore>;
 use url::Url;
 
 use crate::Error;
-use crate::columns::{ATTEMPTS, DATE, GENERATIONS, QUARANTINE};
+use crate::columns::{
+    ATTEMPTS, DATE, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS,
+    HOURLY_PROMPT_SIZES, QUARANTINE,
+};
 
 /// Rows per Parquet row group: large enough for good compression and few footers, small enough
 /// that a reader skipping by statistics skips something.
@@ -35,19 +39,41 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Files roll over past this size; a commit's chunk is normally smaller.
 const TARGET_FILE_BYTES: u64 = 256 << 20;
 
-/// The tables ingest writes, by name.
+/// The tables of a lake, by name: the raw tables ingest writes, and the hourly rollups kept
+/// from them (crate `tokenboard-rollup`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TableName {
     Generations,
     Attempts,
     Quarantine,
+    HourlyEndpoints,
+    HourlyAttempts,
+    HourlyApps,
+    HourlyPromptSizes,
 }
 
 impl TableName {
-    pub const ALL: [TableName; 3] = [
+    pub const RAW: [TableName; 3] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
+    ];
+
+    pub const ROLLUPS: [TableName; 4] = [
+        TableName::HourlyEndpoints,
+        TableName::HourlyAttempts,
+        TableName::HourlyApps,
+        TableName::HourlyPromptSizes,
+    ];
+
+    pub const ALL: [TableName; 7] = [
+        TableName::Generations,
+        TableName::Attempts,
+        TableName::Quarantine,
+        TableName::HourlyEndpoints,
+        TableName::HourlyAttempts,
+        TableName::HourlyApps,
+        TableName::HourlyPromptSizes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +81,10 @@ impl TableName {
             TableName::Generations => "generations",
             TableName::Attempts => "attempts",
             TableName::Quarantine => "quarantine",
+            TableName::HourlyEndpoints => "hourly_endpoints",
+            TableName::HourlyAttempts => "hourly_attempts",
+            TableName::HourlyApps => "hourly_apps",
+            TableName::HourlyPromptSizes => "hourly_prompt_sizes",
         }
     }
 
@@ -63,6 +93,10 @@ impl TableName {
             TableName::Generations => GENERATIONS.clone(),
             TableName::Attempts => ATTEMPTS.clone(),
             TableName::Quarantine => QUARANTINE.clone(),
+            TableName::HourlyEndpoints => HOURLY_ENDPOINTS.clone(),
+            TableName::HourlyAttempts => HOURLY_ATTEMPTS.clone(),
+            TableName::HourlyApps => HOURLY_APPS.clone(),
+            TableName::HourlyPromptSizes => HOURLY_PROMPT_SIZES.clone(),
         }
     }
 
@@ -71,6 +105,7 @@ impl TableName {
         match self {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
+            _ => "hour",
         }
     }
 
@@ -80,6 +115,11 @@ impl TableName {
             TableName::Generations => &["created_at", "model", "provider_name", "app_id"],
             TableName::Attempts => &["created_at", "model", "provider_name", "status"],
             TableName::Quarantine => &["source", "line", "reason", "ingested_at"],
+            TableName::HourlyEndpoints | TableName::HourlyAttempts => {
+                &["hour", "model", "provider"]
+            }
+            TableName::HourlyApps => &["hour", "app_id", "model"],
+            TableName::HourlyPromptSizes => &["hour"],
         };
         names.iter().map(|s| s.to_string()).collect()
     }
@@ -172,6 +212,12 @@ impl Lake {
                     .with_table_name(name.as_str())
                     .with_columns(schema.fields().cloned())
                     .with_partition_columns([DATE])
+                    // Writers other than ingest's (the rollups' replaceWhere) read the same
+                    // choice from the table; sketches and long texts get no statistics.
+                    .with_configuration_property(
+                        TableProperty::DataSkippingStatsColumns,
+                        Some(name.stats_columns().join(",")),
+                    )
                     .with_save_mode(SaveMode::Ignore)
                     .await
                 {
@@ -303,7 +349,7 @@ pub async fn write_date_files(
 /// zstd everywhere; per column, the encoding that suits its values. Dictionaries are kept for
 /// repetitive columns (models, providers, apps) and skipped where values are nearly unique,
 /// where they would cost time and save nothing.
-fn writer_properties(table: TableName) -> WriterProperties {
+pub fn writer_properties(table: TableName) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(Compression::ZSTD(ZstdLevel::default()))

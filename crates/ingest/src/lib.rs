@@ -11,6 +11,7 @@
 //! generation ids already stored are never stored again, whichever file they come from.
 
 pub mod columns;
+pub mod compact;
 pub mod dedupe;
 pub mod lake;
 pub mod lines;
@@ -25,6 +26,7 @@ use deltalake::arrow::error::ArrowError;
 use deltalake::datafusion::error::DataFusionError;
 use tokenboard_record::{Reason, Validator};
 
+pub use compact::{CompactSummary, compact};
 pub use lake::{Lake, TableName};
 pub use pipeline::ingest;
 pub use source::Source;

@@ -308,8 +308,12 @@ impl ViewRequest {
                     Some(length) => newest - length,
                     None => DateTime::from_timestamp(946_684_800, 0).unwrap_or(newest), // 2000-01-01
                 };
+                // Raw rows before the first whole hour, rollups after it.
+                let hours_from =
+                    start.duration_trunc(Duration::hours(1)).unwrap_or(start) + Duration::hours(1);
                 params.push(("start", timestamp(start)));
                 params.push(("end", timestamp(newest)));
+                params.push(("hours_from", timestamp(hours_from)));
                 params.push(("model", ScalarValue::Utf8(self.model.clone())));
                 params.push(("provider", ScalarValue::Utf8(self.provider.clone())));
             }

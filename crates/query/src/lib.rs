@@ -17,6 +17,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::arrow::error::ArrowError;
+use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use deltalake::DeltaTable;
@@ -115,6 +116,7 @@ impl LakeSession {
             .with_information_schema(true)
             .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let ctx = SessionContext::new_with_config(config);
+        tokenboard_sketch::udf::register(&ctx);
         let mut versions = BTreeMap::new();
         let mut tables = BTreeMap::new();
         for name in TableName::ALL {
@@ -170,6 +172,15 @@ impl LakeSession {
         collect(self.ctx.sql(query).await?).await
     }
 
+    /// Runs SQL with named parameters (`$start`, ...), bound as values, never spliced into text.
+    pub async fn sql_with(
+        &self,
+        query: &str,
+        params: Vec<(&str, ScalarValue)>,
+    ) -> Result<Vec<RecordBatch>, Error> {
+        collect(self.ctx.sql(query).await?.with_param_values(params)?).await
+    }
+
     /// The newest record's `created_at`, or `None` when there are no generations. Read once per
     /// session: every view of a snapshot shares it.
     pub async fn newest(&self) -> Result<Option<DateTime<Utc>>, Error> {
@@ -182,11 +193,14 @@ impl LakeSession {
     }
 
     async fn read_newest(&self) -> Result<Option<DateTime<Utc>>, Error> {
-        if !self.versions.contains_key("generations") {
+        // The views read the rollups, so their newest record is the one the rollups hold: a
+        // rollup a moment behind an ingest gives an older but consistent answer. A lake without
+        // rollups has nothing to show until `tokenboard rollup` builds them.
+        if !self.versions.contains_key("hourly_endpoints") {
             return Ok(None);
         }
         let batches = self
-            .sql("SELECT max(created_at) AS newest FROM generations")
+            .sql("SELECT max(last_created_at) AS newest FROM hourly_endpoints")
             .await?;
         let micros = batches
             .first()
@@ -200,10 +214,33 @@ impl LakeSession {
         Ok(micros.and_then(DateTime::from_timestamp_micros))
     }
 
+    /// The oldest and newest `created_at` of `generations`, or `None` when it has no rows.
+    pub async fn time_range(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error> {
+        if !self.versions.contains_key("generations") {
+            return Ok(None);
+        }
+        let batches = self
+            .sql("SELECT min(created_at), max(created_at) FROM generations")
+            .await?;
+        let read = |column: usize| {
+            batches
+                .first()
+                .filter(|batch| batch.num_rows() > 0)
+                .and_then(|batch| {
+                    batch
+                        .column(column)
+                        .as_primitive_opt::<TimestampMicrosecondType>()
+                })
+                .and_then(|c| (!c.is_null(0)).then(|| c.value(0)))
+                .and_then(DateTime::from_timestamp_micros)
+        };
+        Ok(read(0).zip(read(1)))
+    }
+
     /// Every model, provider and author with a generation (queries/names.sql).
     pub async fn names(&self) -> Result<Names, Error> {
         let mut names = Names::default();
-        if !self.versions.contains_key("generations") {
+        if !self.versions.contains_key("hourly_endpoints") {
             return Ok(names);
         }
         for batch in self.sql(include_str!("../../../queries/names.sql")).await? {
@@ -247,13 +284,23 @@ impl LakeSession {
 
     /// Runs a catalog view. An empty lake answers with no rows.
     pub async fn view(&self, request: &ViewRequest) -> Result<ViewResult, Error> {
+        self.view_with_sql(request, request.view.sql()).await
+    }
+
+    /// Runs `sql` with the parameters of a view request: a variant of a catalog view, or its
+    /// raw-row version in bench/raw/. Parameters the SQL does not use are ignored.
+    pub async fn view_with_sql(
+        &self,
+        request: &ViewRequest,
+        sql: &str,
+    ) -> Result<ViewResult, Error> {
         request.validate()?;
         let newest = self.newest().await?;
         let batches = match newest {
             None => Vec::new(),
             Some(newest) => {
                 let params = request.parameters(newest);
-                let frame = self.ctx.sql(request.view.sql()).await?;
+                let frame = self.ctx.sql(sql).await?;
                 collect(frame.with_param_values(params)?).await?
             }
         };

@@ -24,6 +24,7 @@ async fn lake_from(files: &[PathBuf], dir: &Path) -> LakeSession {
         .await
         .unwrap();
     assert_eq!(summary.quarantined_total(), 0, "{summary:?}");
+    tokenboard_rollup::refresh(&lake).await.unwrap();
     LakeSession::open(&lake).await.unwrap()
 }
 

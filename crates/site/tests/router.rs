@@ -25,6 +25,8 @@ async fn ingest(lake: &Lake, files: &[PathBuf]) {
         .await
         .unwrap();
     assert_eq!(summary.quarantined_total(), 0, "{summary:?}");
+    // As `tokenboard ingest` does: the site reads the rollups.
+    tokenboard_rollup::refresh(lake).await.unwrap();
 }
 
 async fn fixture_site(dir: &Path) -> (Site, Lake) {

@@ -84,9 +84,22 @@ enum Command {
         /// Records gathered per commit: bounds memory and sets the size of the files written.
         #[arg(long, default_value_t = IngestOptions::default().commit_rows)]
         commit_rows: usize,
+        /// Leave the hourly rollups as they are (for bulk loads: run `tokenboard rollup` after).
+        #[arg(long)]
+        no_rollups: bool,
     },
-    /// Run SQL over the tables (generations, attempts, quarantine); without a query on a
-    /// terminal, an interactive prompt with history.
+    /// Bring the hourly rollups up to date with the raw tables (ingest does this itself), or
+    /// recompute them from every raw row with --rebuild.
+    Rollup {
+        /// Recompute every hour from the raw tables instead of only the hours changed since.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Rewrite each closed day (every day but the newest) of generations and attempts that has
+    /// several files as a few large ones, dropping duplicate ids; then update the rollups.
+    Compact,
+    /// Run SQL over the tables (generations, attempts, quarantine and the hourly_* rollups);
+    /// without a query on a terminal, an interactive prompt with history.
     Sql {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -119,6 +132,10 @@ enum Command {
         /// standard error (for benchmarks: no process start or table opening in the figure).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         runs: u32,
+        /// Run this SQL file with the view's parameters instead of the catalog's file (to try a
+        /// variant of a view, or to time the raw-row versions in bench/raw/).
+        #[arg(long)]
+        sql_file: Option<PathBuf>,
     },
     /// Serve the tables read-only over the Postgres wire protocol (psql, Grafana) until Ctrl-C;
     /// the password is read from TOKENBOARD_PG_PASSWORD. Needs a build with `--features pg`.
@@ -214,6 +231,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             paths,
             strict,
             commit_rows,
+            no_rollups,
         } => {
             let lake = Lake::new(&cli.data)?;
             let options = IngestOptions {
@@ -221,6 +239,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ..IngestOptions::default()
             };
             let summary = ingest(&lake, &paths, options, cli.quiet).await?;
+            if !no_rollups {
+                update_rollups(&lake, cli.quiet).await?;
+            }
             print_summary(&summary, &mut std::io::stdout().lock())?;
             if !summary.errors.is_empty() {
                 return Ok(ExitCode::from(2));
@@ -228,6 +249,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if strict && summary.quarantined_total() > 0 {
                 return Ok(ExitCode::from(3));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollup { rebuild } => {
+            let lake = Lake::new(&cli.data)?;
+            let summary = if rebuild {
+                tokenboard_rollup::rebuild(&lake).await?
+            } else {
+                tokenboard_rollup::refresh(&lake).await?
+            };
+            println!("rollups: {summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compact => {
+            let lake = Lake::new(&cli.data)?;
+            let summaries = tokenboard_ingest::compact(&lake).await?;
+            for (table, summary) in &summaries {
+                let files: usize = summary.days.values().sum();
+                println!(
+                    "{table}: {} days, {files} files rewritten; rows {} -> {} ({} duplicates dropped)",
+                    summary.days.len(),
+                    summary.rows_before,
+                    summary.rows_after,
+                    summary.rows_before.saturating_sub(summary.rows_after)
+                );
+            }
+            let rollups = tokenboard_rollup::refresh(&lake).await?;
+            println!("rollups: {rollups}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Sql {
@@ -243,6 +291,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 (None, query) => query,
             };
             let lake = Lake::new(&cli.data)?;
+            catch_up(&lake, cli.quiet).await;
             let session = LakeSession::open(&lake).await?;
             match query {
                 Some(query) => {
@@ -266,7 +315,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             limit,
             format,
             runs,
+            sql_file,
         } => {
+            let sql = sql_file
+                .map(|file| {
+                    std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))
+                })
+                .transpose()?;
             let request = ViewRequest {
                 view,
                 period,
@@ -277,12 +333,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             request.validate()?;
             let lake = Lake::new(&cli.data)?;
+            catch_up(&lake, cli.quiet).await;
             let session = LakeSession::open(&lake).await?;
             let mut times = Vec::with_capacity(runs as usize);
             let mut result = None;
             for _ in 0..runs {
                 let started = Instant::now();
-                result = Some(session.view(&request).await?);
+                result = Some(match &sql {
+                    Some(sql) => session.view_with_sql(&request, sql).await?,
+                    None => session.view(&request).await?,
+                });
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }
             let Some(result) = result else {
@@ -331,6 +391,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 /// browser test wait for.
 async fn serve(data: &str, addr: &str) -> Result<()> {
     let lake = Lake::new(data)?;
+    catch_up(&lake, false).await;
     let site = tokenboard_site::Site::open(lake).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -352,6 +413,7 @@ async fn serve_pg(data: &str, addr: &str, user: &str) -> Result<()> {
     // The password first: a missing one is reported before the tables are opened.
     let credentials = tokenboard_pg::Credentials::from_env(user)?;
     let lake = Lake::new(data)?;
+    catch_up(&lake, false).await;
     let session = LakeSession::open(&lake).await?;
     let server = tokenboard_pg::Server::bind(session.context().clone(), addr, credentials).await?;
     eprintln!("listening on {}", server.local_addr()?);
@@ -426,6 +488,29 @@ async fn ingest(
     Ok(summary)
 }
 
+/// After an ingest: the rollups follow in their own commits. A crash before them is caught up by
+/// the next refresh, which finds the raw commits they have not seen.
+async fn update_rollups(lake: &Lake, quiet: bool) -> Result<()> {
+    let rollups = tokenboard_rollup::refresh(lake).await.context(
+        "the raw rows are committed, but updating the hourly rollups failed; `tokenboard rollup` retries",
+    )?;
+    if !quiet {
+        eprintln!("rollups: {rollups}");
+    }
+    Ok(())
+}
+
+/// Readers bring the rollups up to date first, so that a lake written by another tool or an
+/// interrupted ingest still answers in full. A lake that cannot be written (a read-only bucket)
+/// is read as it is.
+async fn catch_up(lake: &Lake, quiet: bool) {
+    match tokenboard_rollup::refresh(lake).await {
+        Ok(summary) if summary.changed() && !quiet => eprintln!("rollups: {summary}"),
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: the hourly rollups could not be brought up to date: {e}"),
+    }
+}
+
 fn dir_size(path: &Path) -> u64 {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => m.len(),
@@ -486,8 +571,10 @@ async fn demo(data: &str, rows: u64, days: u32, quiet: bool) -> Result<()> {
         )
         .await?;
         print_summary(&summary, &mut std::io::stdout().lock())?;
+        update_rollups(&lake, quiet).await?;
     } else {
         eprintln!("{data} already holds data: showing it (remove the directory to start over)");
+        catch_up(&lake, quiet).await;
     }
     let session = LakeSession::open(&lake).await?;
     let result = session

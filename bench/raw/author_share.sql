@@ -1,0 +1,39 @@
+-- author-share: tokens per trailing bucket for the top $limit authors of the whole range, the rest
+-- summed as 'Others'. Definitions: queries/README.md.
+-- Parameters: $start, $end (timestamps, UTC), $stride (interval: 1 or 7 days), $limit.
+--
+-- One scan, as token-share: tokens per (bucket, author), then the authors ranked by window
+-- functions over their totals.
+WITH by_bucket AS (
+    SELECT
+        date_bin($stride, created_at, $end) AS bucket_start,
+        split_part(model, '/', 1) AS author,
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens
+    FROM generations
+    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND created_at >= $start AND created_at < $end
+    GROUP BY 1, 2
+),
+with_totals AS (
+    SELECT *, sum(tokens) OVER (PARTITION BY author) AS author_tokens FROM by_bucket
+),
+ranked AS (
+    SELECT *, dense_rank() OVER (ORDER BY author_tokens DESC, author) AS author_rank
+    FROM with_totals
+),
+series AS (
+    SELECT
+        bucket_start,
+        CASE WHEN author_rank <= $limit THEN author ELSE 'Others' END AS author,
+        author_rank > $limit AS is_others,
+        sum(tokens) AS tokens
+    FROM ranked
+    GROUP BY 1, 2, 3
+)
+SELECT
+    bucket_start,
+    author,
+    tokens,
+    CAST(tokens AS DOUBLE) / nullif(sum(tokens) OVER (PARTITION BY bucket_start), 0) AS share
+FROM series
+ORDER BY bucket_start, is_others, tokens DESC, author

@@ -1,0 +1,124 @@
+-- model-providers: each (model, provider) endpoint over the window ($start, $end], for one model
+-- ($model) or one provider ($provider) or both (a NULL parameter selects every value): what it
+-- served (requests, TTFT, throughput, price, cache hits, finish reasons, from `generations`) and
+-- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`).
+-- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC).
+WITH served AS (
+    SELECT
+        model,
+        provider_name AS provider,
+        count(*) AS requests,
+        percentile_cont(0.50) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
+        percentile_cont(0.75) WITHIN GROUP (ORDER BY latency) AS ttft_p75,
+        percentile_cont(0.90) WITHIN GROUP (ORDER BY latency) AS ttft_p90,
+        percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS ttft_p99,
+        percentile_cont(0.50) WITHIN GROUP (ORDER BY CASE
+            WHEN generation_time > 0 AND tokens_completion > 0
+            THEN tokens_completion / (generation_time / 1000.0) END) AS throughput_p50,
+        percentile_cont(0.90) WITHIN GROUP (ORDER BY CASE
+            WHEN generation_time > 0 AND tokens_completion > 0
+            THEN tokens_completion / (generation_time / 1000.0) END) AS throughput_p90,
+        sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
+        coalesce(sum(total_cost), 0) AS spend,
+        sum(CASE WHEN native_tokens_prompt IS NOT NULL
+                 THEN coalesce(native_tokens_cached, 0) END) AS cached_tokens,
+        sum(native_tokens_prompt) AS native_prompt_tokens,
+        count(*) FILTER (WHERE finish_reason = 'stop') AS finish_stop,
+        count(*) FILTER (WHERE finish_reason = 'length') AS finish_length,
+        count(*) FILTER (WHERE finish_reason = 'tool_calls') AS finish_tool_calls,
+        count(*) FILTER (WHERE finish_reason = 'content_filter') AS finish_content_filter,
+        count(*) FILTER (WHERE finish_reason = 'error') AS finish_error
+    FROM generations
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider_name = $provider)
+      AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND created_at > $start AND created_at <= $end
+      AND provider_name IS NOT NULL
+    GROUP BY model, provider_name
+),
+-- The last attempt of a generation that ended in `error` failed, whatever its status said.
+errored AS (
+    SELECT id, num_attempts - 1 AS last_attempt
+    FROM generations
+    WHERE ($model IS NULL OR model = $model)
+      AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND created_at > $start AND created_at <= $end
+      AND finish_reason = 'error'
+),
+outcomes AS (
+    SELECT
+        a.model,
+        a.provider_name AS provider,
+        CASE
+            WHEN a.status = 429 THEN 'rate_limited'
+            WHEN a.status IS NULL OR a.status IN (400, 413, 422) THEN 'excluded'
+            WHEN a.status BETWEEN 200 AND 299 AND e.id IS NULL THEN 'success'
+            ELSE 'failure'
+        END AS outcome
+    FROM attempts a
+    LEFT JOIN errored e ON e.id = a.generation_id AND e.last_attempt = a.attempt
+    WHERE ($model IS NULL OR a.model = $model)
+      AND ($provider IS NULL OR a.provider_name = $provider)
+      AND a.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND a.created_at > $start AND a.created_at <= $end
+      AND a.provider_name IS NOT NULL
+),
+tried AS (
+    SELECT
+        model,
+        provider,
+        count(*) FILTER (WHERE outcome = 'success') AS successes,
+        count(*) FILTER (WHERE outcome = 'failure') AS failures,
+        count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
+    FROM outcomes
+    GROUP BY model, provider
+),
+joined AS (
+    SELECT
+        coalesce(s.model, t.model) AS model,
+        coalesce(s.provider, t.provider) AS provider,
+        coalesce(s.requests, 0) AS requests,
+        coalesce(t.successes, 0) AS successes,
+        coalesce(t.successes, 0) + coalesce(t.failures, 0) AS attempts,
+        coalesce(t.rate_limited, 0) AS rate_limited,
+        s.ttft_p50, s.ttft_p75, s.ttft_p90, s.ttft_p99,
+        s.throughput_p50, s.throughput_p90,
+        s.tokens, s.spend, s.cached_tokens, s.native_prompt_tokens,
+        s.finish_stop, s.finish_length, s.finish_tool_calls, s.finish_content_filter, s.finish_error
+    FROM served s
+    FULL OUTER JOIN tried t ON t.model = s.model AND t.provider = s.provider
+),
+-- Wilson score interval, z = 1.959964 (95%): center ± half, both scaled by 1 / (1 + z²/n).
+wilson AS (
+    SELECT
+        *,
+        CAST(successes AS DOUBLE) / nullif(attempts, 0) AS uptime,
+        1.959964 * 1.959964 AS z2
+    FROM joined
+)
+SELECT
+    model,
+    provider,
+    requests,
+    attempts,
+    uptime,
+    (uptime + z2 / (2.0 * attempts)
+        - 1.959964 * sqrt(uptime * (1.0 - uptime) / attempts + z2 / (4.0 * attempts * attempts)))
+        / (1.0 + z2 / attempts) AS uptime_low,
+    (uptime + z2 / (2.0 * attempts)
+        + 1.959964 * sqrt(uptime * (1.0 - uptime) / attempts + z2 / (4.0 * attempts * attempts)))
+        / (1.0 + z2 / attempts) AS uptime_high,
+    CAST(rate_limited AS DOUBLE) / nullif(attempts + rate_limited, 0) AS rate_limited_share,
+    ttft_p50, ttft_p75, ttft_p90, ttft_p99,
+    throughput_p50, throughput_p90,
+    spend / nullif(tokens, 0) * 1000000.0 AS price_per_mtok,
+    CAST(cached_tokens AS DOUBLE) / nullif(native_prompt_tokens, 0) AS cache_hit_rate,
+    CAST(finish_stop AS DOUBLE) / nullif(requests, 0) AS finish_stop,
+    CAST(finish_length AS DOUBLE) / nullif(requests, 0) AS finish_length,
+    CAST(finish_tool_calls AS DOUBLE) / nullif(requests, 0) AS finish_tool_calls,
+    CAST(finish_content_filter AS DOUBLE) / nullif(requests, 0) AS finish_content_filter,
+    CAST(finish_error AS DOUBLE) / nullif(requests, 0) AS finish_error,
+    CAST(requests - finish_stop - finish_length - finish_tool_calls - finish_content_filter
+         - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other
+FROM wilson
+ORDER BY requests DESC, model, provider

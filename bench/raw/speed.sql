@@ -1,0 +1,62 @@
+-- speed: models with at least 100 requests in the period [$start, $end), by p50 throughput, with
+-- p50 TTFT and the fastest of their providers (highest p50 throughput among the endpoints with at
+-- least 100 throughput samples). Definitions: queries/README.md.
+-- Parameters: $start, $end (timestamps, UTC), $limit.
+--
+-- One scan: models and endpoints are grouping sets of one aggregation, and each model row finds
+-- its fastest endpoint with a window over the model's rows instead of a second pass.
+WITH in_period AS (
+    SELECT
+        model,
+        provider_name,
+        latency,
+        CASE WHEN generation_time > 0 AND tokens_completion > 0
+             THEN tokens_completion / (generation_time / 1000.0) END AS throughput
+    FROM generations
+    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND created_at >= $start AND created_at < $end
+),
+grouped AS (
+    SELECT
+        grouping(provider_name) = 1 AS is_model,
+        model,
+        provider_name,
+        count(*) AS requests,
+        count(throughput) AS throughput_samples,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY latency) AS ttft_p50,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY throughput) AS throughput_p50
+    FROM in_period
+    GROUP BY GROUPING SETS ((model), (model, provider_name))
+),
+candidates AS (
+    SELECT
+        *,
+        NOT is_model AND provider_name IS NOT NULL AND throughput_samples >= 100 AS eligible
+    FROM grouped
+),
+with_fastest AS (
+    SELECT
+        *,
+        first_value(CASE WHEN eligible THEN provider_name END) OVER fastest_first
+            AS fastest_provider,
+        first_value(CASE WHEN eligible THEN throughput_p50 END) OVER fastest_first
+            AS fastest_throughput_p50
+    FROM candidates
+    WINDOW fastest_first AS (
+        PARTITION BY model
+        ORDER BY eligible DESC, throughput_p50 DESC NULLS LAST, provider_name NULLS LAST
+    )
+)
+SELECT
+    CAST(row_number() OVER (ORDER BY throughput_p50 DESC NULLS LAST, model) AS BIGINT) AS rank,
+    model,
+    split_part(model, '/', 1) AS author,
+    requests,
+    ttft_p50,
+    throughput_p50,
+    fastest_provider,
+    fastest_throughput_p50
+FROM with_fastest
+WHERE is_model AND requests >= 100
+ORDER BY rank
+LIMIT $limit

@@ -1,0 +1,308 @@
+//! Hourly rollups of the raw tables: the leaderboard reads these, so its cost follows the number
+//! of hours and endpoints, not of requests.
+//!
+//! Each rollup table is one SQL file in `queries/rollups/`, run over the raw rows of a range of
+//! hours. [`refresh`] keeps the rollups current: every rollup commit records, as Delta
+//! application transactions, the version of each raw table it reflects; the next refresh reads
+//! the raw tables' commits since then, recomputes only the hours those commits touched, and
+//! replaces exactly those hours (one atomic `replaceWhere` commit per rollup table). A crash at
+//! any point leaves a rollup at its last commit, and the next refresh catches up; late data for
+//! an old hour is just another touched hour. [`rebuild`] recomputes everything, with the same
+//! SQL, so both give the same rows.
+
+mod hours;
+
+pub use hours::HourRanges;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::compute::cast;
+use deltalake::datafusion::common::ScalarValue;
+use deltalake::datafusion::logical_expr::{Expr, col, lit};
+use deltalake::kernel::Transaction;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::protocol::SaveMode;
+use tokenboard_ingest::{Lake, TableName, lake::writer_properties};
+use tokenboard_query::LakeSession;
+
+use hours::{Changes, touched_hours};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Lake(#[from] tokenboard_ingest::Error),
+    #[error(transparent)]
+    Query(#[from] tokenboard_query::Error),
+    #[error("delta table: {0}")]
+    Delta(#[from] deltalake::DeltaTableError),
+    #[error("rollup {table}: {source}")]
+    Arrow {
+        table: &'static str,
+        source: deltalake::arrow::error::ArrowError,
+    },
+}
+
+/// What a refresh did to one rollup table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableRefresh {
+    /// Already reflected every raw commit.
+    Current,
+    /// Recomputed these hours.
+    Hours { hours: i64, rows: usize },
+    /// Recomputed from every raw row.
+    Rebuilt { rows: usize },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RefreshSummary {
+    pub tables: BTreeMap<&'static str, TableRefresh>,
+    pub millis: u128,
+}
+
+impl RefreshSummary {
+    /// Whether any rollup table changed.
+    pub fn changed(&self) -> bool {
+        self.tables.values().any(|t| *t != TableRefresh::Current)
+    }
+}
+
+impl std::fmt::Display for RefreshSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for (name, refresh) in &self.tables {
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            match refresh {
+                TableRefresh::Current => write!(f, "{name} current")?,
+                TableRefresh::Hours { hours, rows } => {
+                    write!(f, "{name} {hours} hours ({rows} rows)")?
+                }
+                TableRefresh::Rebuilt { rows } => write!(f, "{name} rebuilt ({rows} rows)")?,
+            }
+        }
+        write!(f, " in {} ms", self.millis)
+    }
+}
+
+/// A rollup table: its SQL, and the raw tables it reads.
+fn definition(table: TableName) -> (&'static str, &'static [TableName]) {
+    match table {
+        TableName::HourlyEndpoints => (
+            include_str!("../../../queries/rollups/hourly_endpoints.sql"),
+            &[TableName::Generations],
+        ),
+        TableName::HourlyAttempts => (
+            include_str!("../../../queries/rollups/hourly_attempts.sql"),
+            &[TableName::Attempts, TableName::Generations],
+        ),
+        TableName::HourlyApps => (
+            include_str!("../../../queries/rollups/hourly_apps.sql"),
+            &[TableName::Generations],
+        ),
+        _ => (
+            include_str!("../../../queries/rollups/hourly_prompt_sizes.sql"),
+            &[TableName::Generations],
+        ),
+    }
+}
+
+/// The application id under which a rollup records the raw table version it reflects.
+fn progress_id(source: TableName) -> String {
+    format!("tokenboard-rollup/{}", source.as_str())
+}
+
+/// Brings every rollup up to the raw tables' latest commits, recomputing only touched hours.
+pub async fn refresh(lake: &Lake) -> Result<RefreshSummary, Error> {
+    run(lake, false).await
+}
+
+/// Recomputes every rollup from all raw rows (`tokenboard rollup --rebuild`).
+pub async fn rebuild(lake: &Lake) -> Result<RefreshSummary, Error> {
+    run(lake, true).await
+}
+
+async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
+    let began = Instant::now();
+    let mut summary = RefreshSummary::default();
+    // One snapshot of the raw tables for every rollup: the versions recorded are the ones read.
+    let session = LakeSession::open(lake).await?;
+    let versions = session.versions().clone();
+    if !versions.contains_key(TableName::Generations.as_str()) {
+        return Ok(summary);
+    }
+    // One table after the other: side by side was no faster on two cores, and held the
+    // aggregation state of all four at once.
+    for table in TableName::ROLLUPS {
+        let refresh = refresh_table(lake, &session, &versions, table, rebuild).await?;
+        summary.tables.insert(table.as_str(), refresh);
+    }
+    summary.millis = began.elapsed().as_millis();
+    Ok(summary)
+}
+
+async fn refresh_table(
+    lake: &Lake,
+    session: &LakeSession,
+    versions: &BTreeMap<&'static str, u64>,
+    table: TableName,
+    rebuild: bool,
+) -> Result<TableRefresh, Error> {
+    let (sql, sources) = definition(table);
+    let rollup = lake.open_or_create(table).await?;
+    // A raw table that does not exist yet has nothing to roll up.
+    let sources: Vec<(TableName, u64)> = sources
+        .iter()
+        .filter_map(|s| versions.get(s.as_str()).map(|&v| (*s, v)))
+        .collect();
+
+    let mut plan = if rebuild {
+        None
+    } else {
+        Some(HourRanges::default())
+    };
+    for &(source, version) in &sources {
+        let Some(hours) = plan.as_mut() else { break };
+        let done = rollup.progress(&progress_id(source)).await?;
+        let done = done.and_then(|v| u64::try_from(v).ok());
+        match done {
+            Some(done) if done == version => {}
+            Some(done) if done < version => {
+                let Some(raw) = lake.open(source.as_str()).await? else {
+                    continue;
+                };
+                match touched_hours(&raw, done, version).await? {
+                    Changes::Hours(touched) => hours.extend(&touched),
+                    Changes::Unknown => plan = None,
+                }
+            }
+            // Never built, or built from a table that was since replaced: start over.
+            _ => plan = None,
+        }
+    }
+    if let Some(hours) = &plan
+        && hours.is_empty()
+    {
+        return Ok(TableRefresh::Current);
+    }
+    // One query per range: a handful at most.
+    let plan = plan.map(|hours| hours.coarsened(16));
+
+    let ranges = match &plan {
+        Some(hours) => hours.ranges().to_vec(),
+        None => match session.time_range().await? {
+            Some((first, last)) => {
+                let mut all = HourRanges::default();
+                all.add(first, last);
+                all.ranges().to_vec()
+            }
+            None => Vec::new(),
+        },
+    };
+    let schema = table.schema();
+    let mut batches = Vec::new();
+    // A day at a time: the aggregation's memory then follows a day's groups, not the whole
+    // range's (a rebuild of a month would otherwise hold every group of the month at once).
+    for (start, end) in ranges.into_iter().flat_map(|(s, e)| by_day(s, e)) {
+        let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
+        for batch in session.sql_with(sql, params).await? {
+            let columns = schema
+                .fields()
+                .iter()
+                .zip(batch.columns())
+                .map(|(field, column)| cast(column, field.data_type()))
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|columns| RecordBatch::try_new(schema.clone(), columns))
+                .map_err(|source| Error::Arrow {
+                    table: table.as_str(),
+                    source,
+                })?;
+            batches.push(columns);
+        }
+    }
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+
+    let progress = sources
+        .iter()
+        .map(|&(source, version)| {
+            Transaction::new(
+                progress_id(source),
+                i64::try_from(version).unwrap_or(i64::MAX),
+            )
+        })
+        .collect::<Vec<_>>();
+    let mut write = rollup
+        .table
+        .write(batches)
+        .with_save_mode(SaveMode::Overwrite)
+        .with_writer_properties(writer_properties(table))
+        .with_commit_properties(
+            CommitProperties::default().with_application_transactions(progress),
+        );
+    if let Some(hours) = &plan {
+        write = write.with_replace_where(replace_predicate(hours));
+    }
+    write.await?;
+    let refresh = match plan {
+        Some(hours) => TableRefresh::Hours {
+            hours: hours.hours(),
+            rows,
+        },
+        None => TableRefresh::Rebuilt { rows },
+    };
+    tracing::debug!(table = table.as_str(), ?refresh, "rollup committed");
+    Ok(refresh)
+}
+
+/// `[start, end)` cut at each UTC midnight.
+fn by_day(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> {
+    let mut from = start;
+    std::iter::from_fn(move || {
+        if from >= end {
+            return None;
+        }
+        let midnight = (from.date_naive() + chrono::Days::new(1))
+            .and_hms_opt(0, 0, 0)
+            .map_or(end, |t| t.and_utc());
+        let to = midnight.min(end);
+        let piece = (from, to);
+        from = to;
+        Some(piece)
+    })
+}
+
+/// `(date, hour) within any range`, the date bounds letting Delta skip other partitions.
+fn replace_predicate(hours: &HourRanges) -> Expr {
+    hours
+        .ranges()
+        .iter()
+        .map(|&(start, end)| {
+            let last_date = (end - chrono::Duration::microseconds(1)).date_naive();
+            col("date")
+                .gt_eq(lit(date(start.date_naive())))
+                .and(col("date").lt_eq(lit(date(last_date))))
+                .and(col("hour").gt_eq(lit(timestamp(start))))
+                .and(col("hour").lt(lit(timestamp(end))))
+        })
+        .reduce(Expr::or)
+        .unwrap_or_else(|| lit(false))
+}
+
+fn timestamp(t: DateTime<Utc>) -> ScalarValue {
+    ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some(Arc::from("UTC")))
+}
+
+fn date(d: chrono::NaiveDate) -> ScalarValue {
+    let days = d
+        .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    ScalarValue::Date32(i32::try_from(days).ok())
+}

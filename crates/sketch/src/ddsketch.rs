@@ -1,0 +1,500 @@
+//! A DDSketch (Masson, Rim and Lee, VLDB 2019) with 1% relative accuracy over non-negative
+//! values, and its stored form.
+//!
+//! Values fall into logarithmic bins: bin `k` holds the values in `(γ^(k−1), γ^k]` with
+//! `γ = (1 + α) / (1 − α)`, and answers for them with `2γ^k / (γ + 1)`, which is within α of
+//! every value in the bin. Two sketches merge by adding their bin counts, so a sketch of an hour
+//! merged with the next hour's equals the sketch of both hours built at once: that is what lets
+//! rollups answer percentiles for any range of hours.
+//!
+//! Quantiles interpolate between the two ranks around `q · (n − 1)`, as `percentile_cont` does,
+//! so an answer is within α of the exact `percentile_cont` of the values, not just of one of them.
+//!
+//! ## Stored form, format 1
+//! ```text
+//! u8      format = 1 (α = 0.01)
+//! varint  count (all values, zeros included)
+//! -- when count > 0:
+//! varint  zero_count (values below 1e-9, answered as 0)
+//! f64 LE  min, f64 LE max (exact)
+//! varint  number of non-empty bins, then per bin, in increasing key order:
+//!         zigzag varint key (the first absolute, the rest as the difference to the previous key)
+//!         varint count
+//! ```
+//! The encoding depends only on the multiset of values added, never on their order, so rebuilt
+//! rollups are byte-identical to incrementally maintained ones.
+
+use std::fmt;
+
+/// The relative accuracy every quantile is guaranteed.
+pub const RELATIVE_ACCURACY: f64 = 0.01;
+
+/// Values below this count as zero: bins would otherwise go on forever towards 0.
+const MIN_POSITIVE: f64 = 1e-9;
+
+const FORMAT: u8 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SketchError {
+    #[error("empty sketch bytes")]
+    Empty,
+    #[error("unknown sketch format {0} (this build reads format {FORMAT})")]
+    UnknownFormat(u8),
+    #[error("sketch bytes end too early")]
+    Truncated,
+    #[error("corrupt sketch: {0}")]
+    Corrupt(&'static str),
+}
+
+/// The bin mapping, fixed by the format.
+#[derive(Debug, Clone, Copy)]
+struct Mapping {
+    /// `1 / ln γ`
+    multiplier: f64,
+    gamma: f64,
+}
+
+const MAPPING: Mapping = {
+    // ln γ cannot be computed in a const, so it is spelled out: ln(1.01 / 0.99).
+    let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
+    Mapping {
+        multiplier: 1.0 / 0.020_000_666_706_669_435,
+        gamma,
+    }
+};
+
+impl Mapping {
+    fn key(self, value: f64) -> i32 {
+        (value.ln() * self.multiplier).ceil() as i32
+    }
+
+    fn value(self, key: i32) -> f64 {
+        2.0 * self.gamma.powi(key) / (self.gamma + 1.0)
+    }
+}
+
+/// A mergeable quantile sketch of non-negative values.
+#[derive(Clone, PartialEq)]
+pub struct Sketch {
+    count: u64,
+    zero_count: u64,
+    min: f64,
+    max: f64,
+    /// The non-empty bins as (key, count), sorted by key. Sparse, because a rollup holds one
+    /// sketch per endpoint and hour, most of a few dozen values spread over hundreds of keys.
+    bins: Vec<(i32, u64)>,
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Sketch {
+            count: 0,
+            zero_count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            bins: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Sketch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sketch")
+            .field("count", &self.count)
+            .field("min", &self.min)
+            .field("max", &self.max)
+            .field("bins", &self.bins.len())
+            .finish()
+    }
+}
+
+impl Sketch {
+    pub fn new() -> Sketch {
+        Sketch::default()
+    }
+
+    /// The number of values added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Memory held beyond the struct, for DataFusion's memory accounting.
+    pub fn heap_size(&self) -> usize {
+        self.bins.capacity() * size_of::<(i32, u64)>()
+    }
+
+    /// Adds a value. Negative, infinite and NaN values are not counted: the sketch is defined
+    /// for the non-negative measurements it holds (TTFT, throughput), which validation ensures.
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() || value < 0.0 {
+            return;
+        }
+        self.count += 1;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        if value < MIN_POSITIVE {
+            self.zero_count += 1;
+        } else {
+            self.add_to_bin(MAPPING.key(value), 1);
+        }
+    }
+
+    fn add_to_bin(&mut self, key: i32, count: u64) {
+        // Values arrive roughly in order of magnitude per endpoint: the last bin is the usual hit.
+        match self.bins.last_mut() {
+            Some(last) if last.0 == key => last.1 += count,
+            Some(last) if last.0 < key => self.bins.push((key, count)),
+            None => self.bins.push((key, count)),
+            _ => match self.bins.binary_search_by_key(&key, |&(k, _)| k) {
+                Ok(i) => self.bins[i].1 += count,
+                Err(i) => self.bins.insert(i, (key, count)),
+            },
+        }
+    }
+
+    /// Adds every value of `other`: the result is the sketch of both sets of values.
+    pub fn merge(&mut self, other: &Sketch) {
+        if other.is_empty() {
+            return;
+        }
+        self.count += other.count;
+        self.zero_count += other.zero_count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        // Both bin lists are sorted: one linear merge.
+        let mut merged = Vec::with_capacity(self.bins.len().max(other.bins.len()));
+        let (mut mine, mut theirs) = (self.bins.iter().peekable(), other.bins.iter().peekable());
+        loop {
+            let next = match (mine.peek(), theirs.peek()) {
+                (Some(&&(a, n)), Some(&&(b, m))) if a == b => {
+                    mine.next();
+                    theirs.next();
+                    (a, n + m)
+                }
+                (Some(&&a), Some(&&b)) if a.0 < b.0 => *mine.next().unwrap_or(&a),
+                (_, Some(_)) => *theirs.next().unwrap_or(&(0, 0)),
+                (Some(_), None) => *mine.next().unwrap_or(&(0, 0)),
+                (None, None) => break,
+            };
+            merged.push(next);
+        }
+        self.bins = merged;
+    }
+
+    /// The `q`-quantile, `q` in [0, 1], interpolated like `percentile_cont`; `None` when the
+    /// sketch is empty or `q` is out of range.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.is_empty() || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let rank = q * (self.count - 1) as f64;
+        let below = rank.floor();
+        let fraction = rank - below;
+        let low = self.value_at_rank(below as u64);
+        if fraction == 0.0 {
+            return Some(low);
+        }
+        let high = self.value_at_rank(below as u64 + 1);
+        Some(low + fraction * (high - low))
+    }
+
+    /// The value of the `rank`-th smallest value (0-based), within α; the extremes are exact.
+    fn value_at_rank(&self, rank: u64) -> f64 {
+        if rank == 0 {
+            return self.min;
+        }
+        if rank + 1 >= self.count {
+            return self.max;
+        }
+        if rank < self.zero_count {
+            return 0.0;
+        }
+        let mut seen = self.zero_count;
+        for &(key, count) in &self.bins {
+            seen += count;
+            if rank < seen {
+                return MAPPING.value(key).clamp(self.min, self.max);
+            }
+        }
+        self.max
+    }
+
+    /// The stored form (format 1, see the module documentation).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24 + 3 * self.bins.len());
+        out.push(FORMAT);
+        put_varint(&mut out, self.count);
+        if self.is_empty() {
+            return out;
+        }
+        put_varint(&mut out, self.zero_count);
+        out.extend_from_slice(&self.min.to_le_bytes());
+        out.extend_from_slice(&self.max.to_le_bytes());
+        put_varint(&mut out, self.bins.len() as u64);
+        let mut previous = 0i64;
+        for &(key, count) in &self.bins {
+            let key = i64::from(key);
+            put_varint(&mut out, zigzag(key - previous));
+            put_varint(&mut out, count);
+            previous = key;
+        }
+        out
+    }
+
+    /// Reads the stored form, checking that it is complete and consistent.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Sketch, SketchError> {
+        let (&format, mut rest) = bytes.split_first().ok_or(SketchError::Empty)?;
+        if format != FORMAT {
+            return Err(SketchError::UnknownFormat(format));
+        }
+        let count = take_varint(&mut rest)?;
+        let mut sketch = Sketch::default();
+        if count == 0 {
+            return if rest.is_empty() {
+                Ok(sketch)
+            } else {
+                Err(SketchError::Corrupt("bytes after an empty sketch"))
+            };
+        }
+        sketch.zero_count = take_varint(&mut rest)?;
+        sketch.min = take_f64(&mut rest)?;
+        sketch.max = take_f64(&mut rest)?;
+        if !(sketch.min.is_finite() && sketch.max.is_finite() && sketch.min <= sketch.max) {
+            return Err(SketchError::Corrupt("min and max"));
+        }
+        let filled = take_varint(&mut rest)?;
+        // Each bin takes at least two bytes: a count beyond that is corrupt, not a reason to
+        // reserve memory.
+        if filled > rest.len() as u64 / 2 {
+            return Err(SketchError::Truncated);
+        }
+        sketch.bins.reserve(filled as usize);
+        let mut key = 0i64;
+        let mut total = sketch.zero_count;
+        for index in 0..filled {
+            let delta = unzigzag(take_varint(&mut rest)?);
+            if index > 0 && delta <= 0 {
+                return Err(SketchError::Corrupt("bin keys out of order"));
+            }
+            key = key
+                .checked_add(delta)
+                .ok_or(SketchError::Corrupt("bin key"))?;
+            let key = i32::try_from(key).map_err(|_| SketchError::Corrupt("bin key"))?;
+            let bin_count = take_varint(&mut rest)?;
+            if bin_count == 0 {
+                return Err(SketchError::Corrupt("empty bin"));
+            }
+            sketch.bins.push((key, bin_count));
+            total = total
+                .checked_add(bin_count)
+                .ok_or(SketchError::Corrupt("count overflow"))?;
+        }
+        if total != count {
+            return Err(SketchError::Corrupt(
+                "bin counts do not add up to the count",
+            ));
+        }
+        if !rest.is_empty() {
+            return Err(SketchError::Corrupt("bytes after the last bin"));
+        }
+        sketch.count = count;
+        Ok(sketch)
+    }
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// LEB128, as Protocol Buffers and Parquet spell unsigned varints.
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn take_varint(bytes: &mut &[u8]) -> Result<u64, SketchError> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first().ok_or(SketchError::Truncated)?;
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Ok(value);
+        }
+    }
+    Err(SketchError::Corrupt("varint longer than 64 bits"))
+}
+
+fn take_f64(bytes: &mut &[u8]) -> Result<f64, SketchError> {
+    let (head, rest) = bytes.split_at_checked(8).ok_or(SketchError::Truncated)?;
+    *bytes = rest;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(head);
+    Ok(f64::from_le_bytes(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_distr::{Distribution, LogNormal};
+
+    /// `percentile_cont` on sorted values, computed directly.
+    fn exact(sorted: &[f64], q: f64) -> f64 {
+        let rank = q * (sorted.len() - 1) as f64;
+        let below = rank.floor() as usize;
+        let fraction = rank - below as f64;
+        if fraction == 0.0 {
+            sorted[below]
+        } else {
+            sorted[below] + fraction * (sorted[below + 1] - sorted[below])
+        }
+    }
+
+    fn assert_within_accuracy(sketch: &Sketch, values: &[f64]) {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0] {
+            let truth = exact(&sorted, q);
+            let answer = sketch.quantile(q).unwrap_or(f64::NAN);
+            let error = (answer - truth).abs();
+            assert!(
+                error <= RELATIVE_ACCURACY * truth + 1e-9,
+                "q={q}: sketch {answer}, exact {truth}"
+            );
+        }
+    }
+
+    #[test]
+    fn bins_answer_within_the_accuracy() {
+        // Every value in a bin, at both of its edges, is within α of the bin's answer.
+        for key in [-500, -1, 0, 1, 7, 350, 1200] {
+            let upper = MAPPING.gamma.powi(key);
+            let answer = MAPPING.value(key);
+            assert!(((answer - upper) / upper).abs() <= RELATIVE_ACCURACY + 1e-12);
+            let lower = upper / MAPPING.gamma;
+            assert!(((answer - lower) / lower).abs() <= RELATIVE_ACCURACY + 1e-12);
+        }
+        assert!((MAPPING.multiplier - 1.0 / MAPPING.gamma.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn small_sets_by_hand() {
+        let mut sketch = Sketch::new();
+        assert_eq!(sketch.quantile(0.5), None);
+        for v in [100.0, 200.0] {
+            sketch.add(v);
+        }
+        // percentile_cont(0.5) of {100, 200} is 150; the extremes are exact.
+        assert_eq!(sketch.quantile(0.5), Some(150.0));
+        assert_eq!(sketch.quantile(0.0), Some(100.0));
+        assert_eq!(sketch.quantile(1.0), Some(200.0));
+        assert_eq!(sketch.quantile(1.5), None);
+
+        let mut sketch = Sketch::new();
+        for v in [0.0, 0.0, 10.0, 20.0, 30.0] {
+            sketch.add(v);
+        }
+        sketch.add(-1.0);
+        sketch.add(f64::NAN);
+        assert_eq!(sketch.count(), 5);
+        assert_eq!(sketch.quantile(0.25), Some(0.0));
+        // Rank 2 of 0..4 is 10, answered by its bin within 1%.
+        let median = sketch.quantile(0.5).unwrap_or(f64::NAN);
+        assert!((median - 10.0).abs() <= 0.1, "{median}");
+    }
+
+    #[test]
+    fn log_normal_latencies_within_accuracy() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let distribution = LogNormal::new(6.0, 1.2).unwrap_or_else(|_| unreachable!());
+        let values: Vec<f64> = (0..50_000).map(|_| distribution.sample(&mut rng)).collect();
+        let mut sketch = Sketch::new();
+        values.iter().for_each(|&v| sketch.add(v));
+        assert_within_accuracy(&sketch, &values);
+        // Integral milliseconds with many ties, and a wide spread.
+        let values: Vec<f64> = (0..20_000)
+            .map(|_| rng.random_range(0..5_000u32) as f64)
+            .collect();
+        let mut sketch = Sketch::new();
+        values.iter().for_each(|&v| sketch.add(v));
+        assert_within_accuracy(&sketch, &values);
+    }
+
+    #[test]
+    fn merging_equals_building_at_once_in_any_order() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let values: Vec<f64> = (0..10_000)
+            .map(|_| rng.random_range(0.0..1e5f64).powf(1.3))
+            .collect();
+        let mut whole = Sketch::new();
+        values.iter().for_each(|&v| whole.add(v));
+        let mut merged = Sketch::new();
+        for part in values.chunks(777).rev() {
+            let mut sketch = Sketch::new();
+            part.iter().rev().for_each(|&v| sketch.add(v));
+            merged.merge(&sketch);
+        }
+        assert_eq!(merged.to_bytes(), whole.to_bytes());
+        assert_within_accuracy(&merged, &values);
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_rejects_damage() {
+        let mut sketch = Sketch::new();
+        for v in [0.0, 0.5, 3.0, 250.0, 251.0, 90_000.0] {
+            sketch.add(v);
+        }
+        let bytes = sketch.to_bytes();
+        assert_eq!(Sketch::from_bytes(&bytes), Ok(sketch.clone()));
+        assert_eq!(
+            Sketch::from_bytes(&Sketch::new().to_bytes()),
+            Ok(Sketch::new())
+        );
+        assert_eq!(Sketch::from_bytes(&[]), Err(SketchError::Empty));
+        assert_eq!(
+            Sketch::from_bytes(&[9, 0]),
+            Err(SketchError::UnknownFormat(9))
+        );
+        for cut in 1..bytes.len() {
+            assert!(Sketch::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Sketch::from_bytes(&longer).is_err());
+        // The count says 7 values, the bins hold 6.
+        let mut wrong_count = bytes;
+        wrong_count[1] = 7;
+        assert_eq!(
+            Sketch::from_bytes(&wrong_count),
+            Err(SketchError::Corrupt(
+                "bin counts do not add up to the count"
+            ))
+        );
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        for value in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, value);
+            let mut slice = out.as_slice();
+            assert_eq!(take_varint(&mut slice), Ok(value));
+            assert!(slice.is_empty());
+        }
+        for value in [0i64, -1, 1, -300, i64::from(i32::MIN), i64::MAX] {
+            assert_eq!(unzigzag(zigzag(value)), value);
+        }
+    }
+}

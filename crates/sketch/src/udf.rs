@@ -1,0 +1,268 @@
+//! The sketch as SQL functions, for the rollups and for analysts:
+//!
+//! - `sketch_build(value)`: aggregate, the sketch of the non-null values (NULL when there are none);
+//! - `sketch_merge(sketch)`: aggregate, the sketch of every value of the non-null sketches;
+//! - `sketch_quantile(sketch, q)`: the `q`-quantile (`q` a DOUBLE in [0, 1]), within 1% of
+//!   `percentile_cont(q)` over the same values;
+//! - `sketch_count(sketch)`: how many values the sketch holds.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Float64Array, Int64Array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
+use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+
+use crate::Sketch;
+
+/// Registers the four functions in a session.
+pub fn register(ctx: &SessionContext) {
+    ctx.register_udaf(AggregateUDF::from(SketchAggregate::build()));
+    ctx.register_udaf(AggregateUDF::from(SketchAggregate::merge()));
+    ctx.register_udf(ScalarUDF::from(SketchQuantile::new()));
+    ctx.register_udf(ScalarUDF::from(SketchCount::new()));
+}
+
+const BINARY_TYPES: [DataType; 3] = [
+    DataType::Binary,
+    DataType::BinaryView,
+    DataType::LargeBinary,
+];
+
+fn sketch_signature(extra: &[DataType]) -> Signature {
+    let variants = BINARY_TYPES
+        .iter()
+        .map(|binary| {
+            let mut types = vec![binary.clone()];
+            types.extend_from_slice(extra);
+            TypeSignature::Exact(types)
+        })
+        .collect();
+    Signature::one_of(variants, Volatility::Immutable)
+}
+
+/// Reads a column of stored sketches, whatever binary type the scan produced.
+fn binary_column(array: &ArrayRef) -> Result<BinaryArray> {
+    Ok(cast(array, &DataType::Binary)?.as_binary::<i32>().clone())
+}
+
+fn decode(function: &str, bytes: &[u8]) -> Result<Sketch> {
+    Sketch::from_bytes(bytes).map_err(|e| DataFusionError::Execution(format!("{function}: {e}")))
+}
+
+/// `sketch_build` (values in) and `sketch_merge` (sketches in) share their accumulator.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SketchAggregate {
+    name: &'static str,
+    merges_sketches: bool,
+    signature: Signature,
+}
+
+impl SketchAggregate {
+    fn build() -> Self {
+        SketchAggregate {
+            name: "sketch_build",
+            merges_sketches: false,
+            // Any number coerces to DOUBLE.
+            signature: Signature::uniform(1, vec![DataType::Float64], Volatility::Immutable),
+        }
+    }
+
+    fn merge() -> Self {
+        SketchAggregate {
+            name: "sketch_merge",
+            merges_sketches: true,
+            signature: sketch_signature(&[]),
+        }
+    }
+}
+
+impl AggregateUDFImpl for SketchAggregate {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Binary)
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(SketchAccumulator {
+            name: self.name,
+            merges_sketches: self.merges_sketches,
+            sketch: Sketch::new(),
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}_sketch", args.name),
+            DataType::Binary,
+            true,
+        ))])
+    }
+}
+
+#[derive(Debug)]
+struct SketchAccumulator {
+    name: &'static str,
+    merges_sketches: bool,
+    sketch: Sketch,
+}
+
+impl SketchAccumulator {
+    fn merge_sketches(&mut self, column: &ArrayRef) -> Result<()> {
+        let column = binary_column(column)?;
+        for bytes in column.iter().flatten() {
+            self.sketch.merge(&decode(self.name, bytes)?);
+        }
+        Ok(())
+    }
+
+    fn output(&self) -> ScalarValue {
+        ScalarValue::Binary((!self.sketch.is_empty()).then(|| self.sketch.to_bytes()))
+    }
+}
+
+impl Accumulator for SketchAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let Some(column) = values.first() else {
+            return exec_err!("{} takes one argument", self.name);
+        };
+        if self.merges_sketches {
+            return self.merge_sketches(column);
+        }
+        let column = cast(column, &DataType::Float64)?;
+        let column = column.as_primitive::<Float64Type>();
+        if column.null_count() == 0 {
+            column.values().iter().for_each(|&v| self.sketch.add(v));
+        } else {
+            column.iter().flatten().for_each(|v| self.sketch.add(v));
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        match states.first() {
+            Some(column) => self.merge_sketches(column),
+            None => exec_err!("{}: missing state", self.name),
+        }
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![self.output()])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(self.output())
+    }
+
+    fn size(&self) -> usize {
+        size_of_val(self) + self.sketch.heap_size()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SketchQuantile {
+    signature: Signature,
+}
+
+impl SketchQuantile {
+    fn new() -> Self {
+        SketchQuantile {
+            signature: sketch_signature(&[DataType::Float64]),
+        }
+    }
+}
+
+impl ScalarUDFImpl for SketchQuantile {
+    fn name(&self) -> &str {
+        "sketch_quantile"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [sketches, quantiles] = arrays.as_slice() else {
+            return exec_err!("sketch_quantile takes a sketch and a quantile");
+        };
+        let sketches = binary_column(sketches)?;
+        let quantiles = quantiles.as_primitive::<Float64Type>();
+        let mut out = Vec::with_capacity(sketches.len());
+        for (bytes, q) in sketches.iter().zip(quantiles.iter()) {
+            let (Some(bytes), Some(q)) = (bytes, q) else {
+                out.push(None);
+                continue;
+            };
+            if !(0.0..=1.0).contains(&q) {
+                return exec_err!("sketch_quantile: the quantile must be in [0, 1], not {q}");
+            }
+            out.push(decode("sketch_quantile", bytes)?.quantile(q));
+        }
+        Ok(ColumnarValue::Array(Arc::new(Float64Array::from(out))))
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SketchCount {
+    signature: Signature,
+}
+
+impl SketchCount {
+    fn new() -> Self {
+        SketchCount {
+            signature: sketch_signature(&[]),
+        }
+    }
+}
+
+impl ScalarUDFImpl for SketchCount {
+    fn name(&self) -> &str {
+        "sketch_count"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let Some(sketches) = arrays.first() else {
+            return exec_err!("sketch_count takes a sketch");
+        };
+        let sketches = binary_column(sketches)?;
+        let counts = sketches
+            .iter()
+            .map(|bytes| {
+                bytes
+                    .map(|bytes| {
+                        let count = decode("sketch_count", bytes)?.count();
+                        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+                    })
+                    .transpose()
+            })
+            .collect::<Result<Int64Array>>()?;
+        Ok(ColumnarValue::Array(Arc::new(counts)))
+    }
+}
