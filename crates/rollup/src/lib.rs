@@ -226,6 +226,10 @@ async fn refresh_table(
         }
     }
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    if batches.is_empty() {
+        // No rows in these hours (any more): the write still replaces them, with nothing.
+        batches.push(RecordBatch::new_empty(schema.clone()));
+    }
 
     let progress = sources
         .iter()

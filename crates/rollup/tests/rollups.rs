@@ -220,6 +220,28 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     }
 }
 
+#[tokio::test]
+async fn a_lake_with_no_good_rows_rolls_up_to_empty_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(&file, "{\"bad\": 1}\nnot json\n").unwrap();
+    let summary = tokenboard_ingest::ingest(&lake, &[file], &IngestOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.ingested, summary.quarantined_total()), (0, 2));
+    let refresh = tokenboard_rollup::refresh(&lake).await.unwrap();
+    for table in TableName::ROLLUPS {
+        assert_eq!(
+            refresh.tables[table.as_str()],
+            TableRefresh::Rebuilt { rows: 0 },
+            "{refresh}"
+        );
+    }
+    assert!(!tokenboard_rollup::refresh(&lake).await.unwrap().changed());
+    assert!(top_models(&lake).await.is_empty());
+}
+
 /// One llmperf request (tests/fixtures/README.md says what the mapping invents).
 struct Request {
     provider: String,

@@ -239,10 +239,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ..IngestOptions::default()
             };
             let summary = ingest(&lake, &paths, options, cli.quiet).await?;
+            print_summary(&summary, &mut std::io::stdout().lock())?;
             if !no_rollups {
                 update_rollups(&lake, cli.quiet).await?;
             }
-            print_summary(&summary, &mut std::io::stdout().lock())?;
             if !summary.errors.is_empty() {
                 return Ok(ExitCode::from(2));
             }
