@@ -38,6 +38,22 @@ fn write_lines(path: &Path, lines: &[&[u8]]) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A workload cut into three files, every third line each: each file spans all its hours.
+fn three_files(dir: &Path, workload: &[u8]) -> Vec<PathBuf> {
+    let lines: Vec<&[u8]> = workload
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    (0..3)
+        .map(|part| {
+            let file = dir.join(format!("part-{part}.jsonl"));
+            let mine: Vec<&[u8]> = lines.iter().skip(part).step_by(3).copied().collect();
+            write_lines(&file, &mine);
+            file
+        })
+        .collect()
+}
+
 fn generated(rows: u64, seed: u64) -> Vec<u8> {
     let config = GeneratorConfig {
         rows,
@@ -127,18 +143,12 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
 
-    // Three files that each span all three days: the second and third are late data for every
-    // hour the first one filled.
-    let workload = generated(30_000, 3);
-    let lines: Vec<&[u8]> = workload
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
-    for part in 0..3 {
-        let file = dir.path().join(format!("part-{part}.jsonl"));
-        let mine: Vec<&[u8]> = lines.iter().skip(part).step_by(3).copied().collect();
-        write_lines(&file, &mine);
-        ingest(&lake, &file).await;
+    // The second and third files are late data for every hour the first one filled.
+    for (part, file) in three_files(dir.path(), &generated(30_000, 3))
+        .iter()
+        .enumerate()
+    {
+        ingest(&lake, file).await;
         let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
         for table in TableName::ROLLUPS {
             let refresh = &summary.tables[table.as_str()];
@@ -449,15 +459,7 @@ fn assert_same_answer(got: &[tokenboard_query::TopModel], expected: &[tokenboard
 async fn compaction_merges_closed_days_drops_duplicates_and_changes_no_answer() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
-    let workload = generated(12_000, 5);
-    let lines: Vec<&[u8]> = workload
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
-    for part in 0..3 {
-        let file = dir.path().join(format!("part-{part}.jsonl"));
-        let mine: Vec<&[u8]> = lines.iter().skip(part).step_by(3).copied().collect();
-        write_lines(&file, &mine);
+    for file in three_files(dir.path(), &generated(12_000, 5)) {
         ingest(&lake, &file).await;
     }
     tokenboard_rollup::refresh(&lake).await.unwrap();

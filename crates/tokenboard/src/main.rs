@@ -412,8 +412,8 @@ async fn serve(data: &str, addr: &str) -> Result<()> {
 async fn serve_pg(data: &str, addr: &str, user: &str) -> Result<()> {
     // The password first: a missing one is reported before the tables are opened.
     let credentials = tokenboard_pg::Credentials::from_env(user)?;
+    // Read-only means this server writes nothing either: the rollups are as ingest left them.
     let lake = Lake::new(data)?;
-    catch_up(&lake, false).await;
     let session = LakeSession::open(&lake).await?;
     let server = tokenboard_pg::Server::bind(session.context().clone(), addr, credentials).await?;
     eprintln!("listening on {}", server.local_addr()?);
@@ -500,9 +500,9 @@ async fn update_rollups(lake: &Lake, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Readers bring the rollups up to date first, so that a lake written by another tool or an
-/// interrupted ingest still answers in full. A lake that cannot be written (a read-only bucket)
-/// is read as it is.
+/// Readers other than `pg` (which writes nothing) bring the rollups up to date first, so that a
+/// lake written by another tool or an interrupted ingest still answers in full. A lake that
+/// cannot be written (a read-only bucket) is read as it is.
 async fn catch_up(lake: &Lake, quiet: bool) {
     match tokenboard_rollup::refresh(lake).await {
         Ok(summary) if summary.changed() && !quiet => eprintln!("rollups: {summary}"),
