@@ -1,7 +1,8 @@
 -- model-providers: each (model, provider) endpoint over the window ($start, $end], for one model
 -- ($model) or one provider ($provider) or both (a NULL parameter selects every value): what it
 -- served (requests, TTFT, throughput, price, cache hits, finish reasons, from `generations`) and
--- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`).
+-- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`;
+-- the counts behind them last, for the score feed).
 -- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC),
 -- $hours_from (the first hour boundary after $start).
 --
@@ -182,6 +183,8 @@ SELECT
     CAST(finish_content_filter AS DOUBLE) / nullif(requests, 0) AS finish_content_filter,
     CAST(finish_error AS DOUBLE) / nullif(requests, 0) AS finish_error,
     CAST(requests - finish_stop - finish_length - finish_tool_calls - finish_content_filter
-         - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other
+         - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other,
+    successes,
+    rate_limited
 FROM wilson
 ORDER BY requests DESC, model, provider

@@ -28,6 +28,14 @@
 //!
 //! Output is byte-identical for equal configs: all randomness comes from ChaCha8 seeded by the
 //! config, the world from a fixed seed, and nothing reads the clock or iterates a hash map.
+//!
+//! # Scripted scenarios
+//!
+//! [`generate_scenario`] runs the same workload with every request for one model (pick one with
+//! [`models_with_providers`]), the random incidents off and a [`Scenario`]'s incidents instead:
+//! per provider and time range, extra 5xx (`errors` 1 = fully down, every attempt fails and
+//! requests fall back), extra 429s, and a `slowdown` that multiplies time to first token and
+//! divides throughput. Router and scores tests can then check what they see against the script.
 
 mod catalog;
 mod json;
@@ -110,13 +118,220 @@ pub fn generate_with_progress(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> Result<GenerateSummary, GenerateError> {
+    write_workload(config, None, out, progress)
+}
+
+/// A scripted change to one endpoint of the scenario's model over [start, end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptedIncident {
+    /// The provider's name as in `provider_name`, e.g. `"DeepInfra"`.
+    pub provider: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Extra probability that an attempt fails with 5xx (1.0 = fully down).
+    pub errors: f64,
+    /// Extra probability of a 429.
+    pub rate_limited: f64,
+    /// Multiplies time to first token and divides throughput (1.0 = unchanged; 4.0 = four times
+    /// slower).
+    pub slowdown: f64,
+}
+
+/// A scripted workload for [`generate_scenario`]: one model, and incidents on its providers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The one model every request asks for (`author/slug`), e.g. from
+    /// [`models_with_providers`]`(3)`.
+    pub model: String,
+    pub incidents: Vec<ScriptedIncident>,
+}
+
+/// Models of the (fixed) world served by exactly `n` providers, with their provider names in
+/// fallback order.
+///
+/// The first attempt of a request goes to an endpoint drawn by inverse-square price, so on some
+/// models one cheap endpoint takes nearly all first attempts and the others see only fallbacks.
+/// The list is therefore sorted by how evenly first attempts spread: by the smallest
+/// first-attempt share of any of the model's endpoints, largest first (then by name). A scenario
+/// that needs traffic on every provider should pick the first entry, or check
+/// [`first_attempt_shares`]. For three providers the first is `qwen/qwen3-4b`: Alibaba 39%,
+/// Fireworks 31%, DeepInfra 31% of first attempts.
+pub fn models_with_providers(n: usize) -> Vec<(String, Vec<String>)> {
+    let catalog = Catalog::build();
+    let mut found: Vec<(f64, &Model)> = catalog
+        .models
+        .iter()
+        .filter(|m| m.endpoints.len() == n)
+        .map(|m| {
+            let least = route_shares(m).into_iter().fold(f64::INFINITY, f64::min);
+            (least, m)
+        })
+        .collect();
+    found.sort_by(|(a, m), (b, n)| b.total_cmp(a).then_with(|| m.name.cmp(&n.name)));
+    found
+        .into_iter()
+        .map(|(_, m)| (m.name.clone(), provider_names(&catalog, m)))
+        .collect()
+}
+
+/// The share of first attempts each provider of `model` receives (before any incident), in
+/// fallback order; `None` for a model the world does not have. Shares sum to 1.
+pub fn first_attempt_shares(model: &str) -> Option<Vec<(String, f64)>> {
+    let catalog = Catalog::build();
+    let m = catalog.models.iter().find(|m| m.name == model)?;
+    Some(
+        provider_names(&catalog, m)
+            .into_iter()
+            .zip(route_shares(m))
+            .collect(),
+    )
+}
+
+/// Provider names of a model's endpoints, in fallback order.
+fn provider_names(catalog: &Catalog, model: &Model) -> Vec<String> {
+    model
+        .endpoints
+        .iter()
+        .map(|&e| {
+            let provider = catalog.endpoints[e as usize].provider;
+            catalog.providers[provider as usize].name.to_owned()
+        })
+        .collect()
+}
+
+/// First-attempt probabilities of a model's endpoints, from its cumulative routing weights.
+fn route_shares(model: &Model) -> Vec<f64> {
+    let total = model.route_cdf.last().copied().unwrap_or(0.0);
+    let mut previous = 0.0;
+    model
+        .route_cdf
+        .iter()
+        .map(|&c| {
+            let share = if total > 0.0 {
+                (c - previous) / total
+            } else {
+                0.0
+            };
+            previous = c;
+            share
+        })
+        .collect()
+}
+
+/// Like [`generate`], but every request is for `scenario.model`, the world's random incidents
+/// are off and the scripted incidents apply. Requests still start at an endpoint drawn by
+/// price and fall back to the others. The app, prompt, routing and timing draws follow the
+/// config's seed as in `generate`, so equal inputs give byte-identical output.
+///
+/// During a scripted incident an attempt at its endpoint first fails with a 5xx with probability
+/// `errors`, before anything else (so with 1 every attempt is a 5xx, even for requests the
+/// endpoint would have refused with a 400); otherwise it meets the endpoint's own rates plus
+/// `rate_limited` for 429s. The endpoint's time to first token is multiplied by `slowdown`, and a
+/// request it serves takes `slowdown` times the generation time, so its
+/// `tokens_completion / (generation_time / 1000)` is divided by `slowdown`. Overlapping
+/// incidents add their rates and multiply their slowdowns.
+///
+/// Errors with [`GenerateError::Config`], before writing anything, for an unknown model, a
+/// provider that does not serve it, an incident that does not end after it starts, rates outside
+/// [0, 1] or a slowdown that is not a positive number.
+pub fn generate_scenario(
+    config: &GeneratorConfig,
+    scenario: &Scenario,
+    out: &mut dyn Write,
+) -> Result<GenerateSummary, GenerateError> {
+    write_workload(config, Some(scenario), out, &mut |_| {})
+}
+
+/// Milliseconds since the epoch, rounded up: `t >= at` for whole milliseconds `t` exactly when
+/// `t >= ceil_millis(at)`.
+fn ceil_millis(at: DateTime<Utc>) -> i64 {
+    let sub_ms = !at.timestamp_subsec_nanos().is_multiple_of(1_000_000);
+    at.timestamp_millis() + i64::from(sub_ms)
+}
+
+/// The scenario's model index and its incidents per provider (each list sorted by start).
+fn scripted(
+    catalog: &Catalog,
+    scenario: &Scenario,
+) -> Result<(usize, Vec<Vec<Incident>>), GenerateError> {
+    let model_index = catalog
+        .models
+        .iter()
+        .position(|m| m.name == scenario.model)
+        .ok_or_else(|| {
+            GenerateError::Config(format!(
+                "unknown model {:?} in the scenario",
+                scenario.model
+            ))
+        })?;
+    let model = &catalog.models[model_index];
+    let mut incidents = vec![Vec::new(); catalog.providers.len()];
+    for i in &scenario.incidents {
+        let provider = model
+            .endpoints
+            .iter()
+            .map(|&e| catalog.endpoints[e as usize].provider)
+            .find(|&p| catalog.providers[p as usize].name == i.provider)
+            .ok_or_else(|| {
+                GenerateError::Config(format!(
+                    "provider {:?} does not serve {} (its providers: {})",
+                    i.provider,
+                    model.name,
+                    provider_names(catalog, model).join(", ")
+                ))
+            })?;
+        let what = format!("incident of {} from {} to {}", i.provider, i.start, i.end);
+        if i.end <= i.start {
+            return Err(GenerateError::Config(format!(
+                "{what}: it must end after it starts"
+            )));
+        }
+        if !(0.0..=1.0).contains(&i.errors) || !(0.0..=1.0).contains(&i.rate_limited) {
+            return Err(GenerateError::Config(format!(
+                "{what}: errors ({}) and rate_limited ({}) must lie in [0, 1]",
+                i.errors, i.rate_limited
+            )));
+        }
+        if !(i.slowdown.is_finite() && i.slowdown > 0.0) {
+            return Err(GenerateError::Config(format!(
+                "{what}: slowdown ({}) must be a positive number",
+                i.slowdown
+            )));
+        }
+        incidents[provider as usize].push(Incident {
+            start_ms: ceil_millis(i.start),
+            end_ms: ceil_millis(i.end),
+            errors: i.errors,
+            rate_limited: i.rate_limited,
+            slowdown: i.slowdown,
+        });
+    }
+    for list in &mut incidents {
+        list.sort_by_key(|i| i.start_ms);
+    }
+    Ok((model_index, incidents))
+}
+
+/// [`generate_with_progress`], or with `scenario` [`generate_scenario`]: the same run, with the
+/// model choice and the incidents overridden.
+fn write_workload(
+    config: &GeneratorConfig,
+    scenario: Option<&Scenario>,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+) -> Result<GenerateSummary, GenerateError> {
     let (start_ms, end_ms) = window(config)?;
     let mut summary = GenerateSummary::default();
+    let catalog = Catalog::build();
+    let scripted = scenario.map(|s| scripted(&catalog, s)).transpose()?;
     if config.rows == 0 {
         return Ok(summary);
     }
-    let catalog = Catalog::build();
     let mut run = Run::new(&catalog, config.seed, start_ms, end_ms);
+    if let Some((model_index, incidents)) = scripted {
+        run.scenario_model = Some(model_index);
+        run.incidents = incidents;
+    }
     let counts = run.hourly_counts(config.rows);
 
     let mut buf = Vec::with_capacity(CHUNK_BYTES + 64 * 1024);
@@ -177,18 +392,21 @@ fn window(config: &GeneratorConfig) -> Result<(i64, i64), GenerateError> {
     Ok((start_ms, end_ms))
 }
 
-/// A provider outage: extra failure rates over a stretch of time.
+/// A provider outage: extra failure rates and a slowdown over a stretch of time.
 #[derive(Debug, Clone, Copy)]
 struct Incident {
     start_ms: i64,
     end_ms: i64,
     errors: f64,
     rate_limited: f64,
+    /// Factor on time to first token and generation time; 1 for the world's random incidents.
+    slowdown: f64,
 }
 
-/// Extra (5xx, 429) rates at `t` from a provider's incidents (sorted by start).
-fn incident_extra(incidents: &[Incident], t: i64) -> (f64, f64) {
-    let mut extra = (0.0, 0.0);
+/// Extra (5xx, 429) rates and the slowdown at `t` from a provider's incidents (sorted by
+/// start). Overlapping incidents add their rates and multiply their slowdowns.
+fn incident_extra(incidents: &[Incident], t: i64) -> (f64, f64, f64) {
+    let mut extra = (0.0, 0.0, 1.0);
     for i in incidents {
         if i.start_ms > t {
             break;
@@ -196,6 +414,7 @@ fn incident_extra(incidents: &[Incident], t: i64) -> (f64, f64) {
         if t < i.end_ms {
             extra.0 += i.errors;
             extra.1 += i.rate_limited;
+            extra.2 *= i.slowdown;
         }
     }
     extra
@@ -241,6 +460,8 @@ struct Run<'c> {
     launch_ms: Vec<Option<i64>>,
     /// Per provider, by start.
     incidents: Vec<Vec<Incident>>,
+    /// A scenario's model: every request asks for it, and the incidents are scripted.
+    scenario_model: Option<usize>,
     /// Per hour: relative traffic (mean 1 over the window).
     load: Vec<f64>,
     /// This hour's model weights and their cumulative sums.
@@ -254,6 +475,16 @@ struct Run<'c> {
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     rng.sample(StandardNormal)
+}
+
+/// A failed attempt: 500, 502 or 503 with its latency, not the last attempt.
+fn server_error(rng: &mut ChaCha8Rng) -> (u16, f64, bool) {
+    let (status, median_ms) = match rng.random_range(0..20) {
+        0..6 => (500, 300.0f64),
+        6..13 => (502, 2000.0),
+        _ => (503, 150.0),
+    };
+    (status, log_normal(rng, median_ms.ln(), 0.8), false)
 }
 
 /// A log-normal draw with the given median and log-scale spread.
@@ -302,6 +533,7 @@ impl<'c> Run<'c> {
                         end_ms: t as i64 + (minutes * 60_000.0) as i64,
                         errors: if throttling { 0.0 } else { severe },
                         rate_limited: if throttling { severe } else { 0.0 },
+                        slowdown: 1.0,
                     });
                 }
                 list
@@ -335,6 +567,7 @@ impl<'c> Run<'c> {
             drift,
             launch_ms,
             incidents,
+            scenario_model: None,
             load,
             model_weight: vec![0.0; models],
             model_cdf: vec![0.0; models],
@@ -400,16 +633,21 @@ impl<'c> Run<'c> {
         } else {
             Some(&catalog.apps[sample_cdf(&catalog.app_cdf, rng.random())])
         };
-        let mut model_index = None;
-        if let Some(app) = app
-            && rng.random::<f64>() < app.loyalty
-        {
-            let favorite = app.favorites[rng.random_range(0..app.favorites.len())] as usize;
-            if self.model_weight[favorite] > 0.0 {
-                model_index = Some(favorite);
+        let model_index = match self.scenario_model {
+            Some(m) => m,
+            None => {
+                let mut model_index = None;
+                if let Some(app) = app
+                    && rng.random::<f64>() < app.loyalty
+                {
+                    let favorite = app.favorites[rng.random_range(0..app.favorites.len())] as usize;
+                    if self.model_weight[favorite] > 0.0 {
+                        model_index = Some(favorite);
+                    }
+                }
+                model_index.unwrap_or_else(|| sample_cdf(&self.model_cdf, rng.random()))
             }
-        }
-        let model_index = model_index.unwrap_or_else(|| sample_cdf(&self.model_cdf, rng.random()));
+        };
         let model: &Model = &catalog.models[model_index];
 
         // The request.
@@ -443,36 +681,45 @@ impl<'c> Run<'c> {
         let mut tried = 0;
         let mut failed_ms = 0;
         let mut served = false;
+        // The slowdown of the endpoint that served, if one did.
+        let mut served_slowdown = 1.0;
         for (n, i) in order.enumerate() {
             if n > 0 && !fallbacks {
                 break;
             }
             let endpoint_index = model.endpoints[i];
             let endpoint = &catalog.endpoints[endpoint_index as usize];
-            let (status, latency_ms, last) = if prompt > model.context {
+            let (errors, throttled, slowdown) =
+                incident_extra(&self.incidents[endpoint.provider as usize], t);
+            // A scripted outage strikes first, before the request is even looked at: with
+            // `errors` 1 the endpoint answers nothing but 5xx. The world's incidents add to the
+            // endpoint's own 5xx rate instead.
+            let (scripted_outage, errors) = if self.scenario_model.is_some() {
+                (errors > 0.0 && rng.random::<f64>() < errors, 0.0)
+            } else {
+                (false, errors)
+            };
+            let (status, latency_ms, last) = if scripted_outage {
+                server_error(rng)
+            } else if prompt > model.context {
                 (400, log_normal(rng, 60f64.ln(), 0.5), true)
             } else if caller_error {
                 let status = [400, 413, 422][rng.random_range(0..3)];
                 (status, log_normal(rng, 50f64.ln(), 0.5), true)
             } else {
-                let (errors, throttled) =
-                    incident_extra(&self.incidents[endpoint.provider as usize], t);
                 let u = rng.random::<f64>();
                 let rate_limited = endpoint.rate_limited + throttled;
                 if u < rate_limited {
                     (429, log_normal(rng, 80f64.ln(), 0.6), false)
                 } else if u < rate_limited + endpoint.error_rate + errors {
-                    let (status, median_ms) = match rng.random_range(0..20) {
-                        0..6 => (500, 300.0f64),
-                        6..13 => (502, 2000.0),
-                        _ => (503, 150.0),
-                    };
-                    (status, log_normal(rng, median_ms.ln(), 0.8), false)
+                    server_error(rng)
                 } else {
-                    let ttft = log_normal(rng, endpoint.ttft_ln, endpoint.ttft_sigma)
+                    let ttft = (log_normal(rng, endpoint.ttft_ln, endpoint.ttft_sigma)
                         * (0.85 + 0.15 * self.hour_load)
-                        + prompt as f64 / endpoint.prefill_tps * 1000.0;
+                        + prompt as f64 / endpoint.prefill_tps * 1000.0)
+                        * slowdown;
                     served = true;
+                    served_slowdown = slowdown;
                     (200, ttft, true)
                 }
             };
@@ -532,7 +779,13 @@ impl<'c> Run<'c> {
             let ttft = overhead + failed_ms + final_attempt.latency_ms;
             let throughput = log_normal(rng, endpoint.tps_ln, 0.25);
             latency = Some(ttft);
-            generation_time = Some(ttft + (completion as f64 / throughput * 1000.0).round() as u64);
+            // A slowed endpoint (its first token already came `s` times later) takes `s` times
+            // the whole generation time it would have taken, so completion tokens per second of
+            // generation time drop by `s`. With `s` = 1 this is the plain decode time.
+            let s = served_slowdown;
+            let decode_ms = (s - 1.0) * (overhead + failed_ms) as f64
+                + s * completion as f64 / throughput * 1000.0;
+            generation_time = Some(ttft + decode_ms.round().max(0.0) as u64);
 
             let tokenizer = model.tokenizer;
             let native_prompt =

@@ -559,3 +559,444 @@ fn time_two_million_rows() {
         summary.bytes as f64 / elapsed.as_secs_f64() / 1e6,
     );
 }
+
+// Scripted scenarios.
+
+/// The scenario of the scenario tests: one day, on the most evenly routed model with three
+/// providers; the first goes down 12:00–12:20, the second is four times slower 14:00–16:00, the
+/// third is rate-limited 18:00–19:00.
+struct ScenarioSample {
+    config: GeneratorConfig,
+    scenario: Scenario,
+    text: String,
+    records: Vec<Value>,
+}
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 19, hour, minute, 0).unwrap()
+}
+
+fn incident(provider: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> ScriptedIncident {
+    ScriptedIncident {
+        provider: provider.to_owned(),
+        start,
+        end,
+        errors: 0.0,
+        rate_limited: 0.0,
+        slowdown: 1.0,
+    }
+}
+
+fn run_scenario(config: &GeneratorConfig, scenario: &Scenario) -> (String, GenerateSummary) {
+    let mut out = Vec::new();
+    let summary = generate_scenario(config, scenario, &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), summary)
+}
+
+fn scenario_sample() -> &'static ScenarioSample {
+    static SAMPLE: std::sync::OnceLock<ScenarioSample> = std::sync::OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let (model, providers) = models_with_providers(3).remove(0);
+        let config = GeneratorConfig {
+            days: 1,
+            ..config(30_000, 11)
+        };
+        let scenario = Scenario {
+            model,
+            incidents: vec![
+                ScriptedIncident {
+                    errors: 1.0,
+                    ..incident(&providers[0], at(12, 0), at(12, 20))
+                },
+                ScriptedIncident {
+                    slowdown: 4.0,
+                    ..incident(&providers[1], at(14, 0), at(16, 0))
+                },
+                ScriptedIncident {
+                    rate_limited: 0.5,
+                    ..incident(&providers[2], at(18, 0), at(19, 0))
+                },
+            ],
+        };
+        let (text, summary) = run_scenario(&config, &scenario);
+        assert_eq!(summary.rows, 30_000);
+        assert_eq!(summary.bytes, text.len() as u64);
+        let records = records(&text);
+        ScenarioSample {
+            config,
+            scenario,
+            text,
+            records,
+        }
+    })
+}
+
+/// Whether `r` was created during the sample's incident of `provider`.
+fn during(sample: &ScenarioSample, provider: &str, r: &Value) -> bool {
+    let t = created_at(r);
+    sample
+        .scenario
+        .incidents
+        .iter()
+        .any(|i| i.provider == provider && i.start <= t && t < i.end)
+}
+
+/// Statuses of the attempts at `provider`, (during its incident, outside it).
+fn statuses(sample: &ScenarioSample, provider: &str) -> (Vec<u64>, Vec<u64>) {
+    let (mut inside, mut outside) = (Vec::new(), Vec::new());
+    for r in &sample.records {
+        let list = if during(sample, provider, r) {
+            &mut inside
+        } else {
+            &mut outside
+        };
+        for a in attempts(r) {
+            if str_field(a, "provider_name") == provider {
+                list.push(u64_field(a, "status"));
+            }
+        }
+    }
+    (inside, outside)
+}
+
+fn share_of(statuses: &[u64], pred: impl Fn(u64) -> bool) -> f64 {
+    statuses.iter().filter(|&&s| pred(s)).count() as f64 / statuses.len() as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    assert!(!v.is_empty());
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn providers_of(sample: &ScenarioSample) -> Vec<String> {
+    sample
+        .scenario
+        .incidents
+        .iter()
+        .map(|i| i.provider.clone())
+        .collect()
+}
+
+#[test]
+fn models_with_providers_lists_balanced_models_first() {
+    let catalog = Catalog::build();
+    assert!(models_with_providers(0).is_empty());
+    for n in 1..=MAX_ENDPOINTS {
+        let models = models_with_providers(n);
+        assert!(n > 4 || !models.is_empty(), "no model with {n} providers");
+        let mut previous = f64::INFINITY;
+        for (name, providers) in &models {
+            let model = catalog.models.iter().find(|m| &m.name == name).unwrap();
+            assert_eq!(model.endpoints.len(), n);
+            assert_eq!(providers.len(), n);
+            let shares = first_attempt_shares(name).unwrap();
+            let names: Vec<&String> = shares.iter().map(|(p, _)| p).collect();
+            assert_eq!(names, providers.iter().collect::<Vec<_>>());
+            let total: f64 = shares.iter().map(|(_, s)| s).sum();
+            assert!((total - 1.0).abs() < 1e-9, "{name}: {shares:?}");
+            let least = shares.iter().map(|(_, s)| *s).fold(1.0, f64::min);
+            assert!(least <= previous + 1e-12, "{name} is out of order");
+            previous = least;
+        }
+    }
+    let (best, _) = &models_with_providers(3)[0];
+    let least = first_attempt_shares(best)
+        .unwrap()
+        .iter()
+        .map(|(_, s)| *s)
+        .fold(1.0, f64::min);
+    assert!(least > 0.25, "{best}: {least}");
+    assert!(first_attempt_shares("nobody/nothing").is_none());
+}
+
+#[test]
+fn scenario_lines_are_for_the_model_and_spread_over_its_providers() {
+    let sample = scenario_sample();
+    let providers = providers_of(sample);
+    let mut first: BTreeMap<&str, u64> = BTreeMap::new();
+    let validator = tokenboard_record::Validator::new(sample.config.end);
+    for (r, line) in sample.records.iter().zip(sample.text.lines()) {
+        assert_eq!(str_field(r, "model"), sample.scenario.model);
+        let provider = str_field(&attempts(r)[0], "provider_name");
+        *first.entry(provider).or_insert(0) += 1;
+        for a in attempts(r) {
+            assert!(providers.iter().any(|p| p == str_field(a, "provider_name")));
+        }
+        validator
+            .check(line.as_bytes(), &mut |f| panic!("unknown field {f}"))
+            .unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    assert_eq!(first.len(), 3, "{first:?}");
+    for (provider, count) in &first {
+        let share = *count as f64 / sample.records.len() as f64;
+        assert!(share > 0.2, "{provider} gets {share} of first attempts");
+    }
+    // Time is spread over the whole day, minute by minute.
+    let minutes: BTreeSet<i64> = sample
+        .records
+        .iter()
+        .map(|r| created_at(r).timestamp() / 60)
+        .collect();
+    assert!(minutes.len() > 1400, "{} minutes", minutes.len());
+}
+
+#[test]
+fn scenario_is_deterministic() {
+    let sample = scenario_sample();
+    let (again, _) = run_scenario(&sample.config, &sample.scenario);
+    assert!(again == sample.text, "two runs of one scenario differ");
+    let other_seed = GeneratorConfig {
+        seed: 12,
+        ..sample.config.clone()
+    };
+    assert_ne!(run_scenario(&other_seed, &sample.scenario).0, sample.text);
+    // The scripted incidents make a difference.
+    let calm = Scenario {
+        incidents: Vec::new(),
+        ..sample.scenario.clone()
+    };
+    assert_ne!(run_scenario(&sample.config, &calm).0, sample.text);
+}
+
+#[test]
+fn a_provider_fully_down_fails_every_attempt_and_requests_fall_back() {
+    let sample = scenario_sample();
+    let down = &providers_of(sample)[0];
+    let (inside, outside) = statuses(sample, down);
+    assert!(
+        inside.len() > 100,
+        "{} attempts during the outage",
+        inside.len()
+    );
+    assert!(inside.iter().all(|&s| s >= 500), "{inside:?}");
+    let failing = share_of(&outside, |s| s >= 500);
+    assert!(failing < 0.06, "{down}: {failing} 5xx outside the outage");
+    // Requests that started there were mostly served by the next provider.
+    let during_outage: Vec<&Value> = sample
+        .records
+        .iter()
+        .filter(|r| during(sample, down, r))
+        .collect();
+    let rescued = during_outage
+        .iter()
+        .filter(|r| {
+            let list = attempts(r);
+            str_field(&list[0], "provider_name") == down && list.last().unwrap()["status"] == 200
+        })
+        .count();
+    assert!(rescued > 50, "{rescued} requests fell back");
+    let served = share(
+        &during_outage.into_iter().cloned().collect::<Vec<_>>(),
+        |r| r["finish_reason"] != "error",
+    );
+    assert!(served > 0.9, "{served} served during the outage");
+}
+
+#[test]
+fn rate_limits_raise_the_429_share_of_one_provider_only() {
+    let sample = scenario_sample();
+    let providers = providers_of(sample);
+    let limited = &providers[2];
+    let (inside, outside) = statuses(sample, limited);
+    assert!(inside.len() > 200, "{}", inside.len());
+    let during_429 = share_of(&inside, |s| s == 429);
+    let before_429 = share_of(&outside, |s| s == 429);
+    assert!((0.4..0.65).contains(&during_429), "{during_429}");
+    assert!(before_429 < 0.06, "{before_429}");
+    // The others keep their own small 429 share in that hour.
+    for other in &providers[..2] {
+        let list: Vec<u64> = sample
+            .records
+            .iter()
+            .filter(|r| during(sample, limited, r))
+            .flat_map(|r| attempts(r).iter())
+            .filter(|a| str_field(a, "provider_name") == other)
+            .map(|a| u64_field(a, "status"))
+            .collect();
+        assert!(list.len() > 200);
+        let share = share_of(&list, |s| s == 429);
+        assert!(share < 0.08, "{other}: {share}");
+    }
+}
+
+#[test]
+fn a_slowdown_multiplies_ttft_and_divides_throughput() {
+    let sample = scenario_sample();
+    let providers = providers_of(sample);
+    let slow = &providers[1];
+    // Per provider, (TTFT, throughput) of the requests it served, inside and outside the
+    // slowdown window.
+    let served = |provider: &str, inside: bool| {
+        let (mut ttft, mut tps) = (Vec::new(), Vec::new());
+        for r in &sample.records {
+            if during(sample, slow, r) != inside
+                || r["finish_reason"] == "error"
+                || str_field(r, "provider_name") != provider
+            {
+                continue;
+            }
+            let latency = u64_field(r, "latency") as f64;
+            let generation = u64_field(r, "generation_time") as f64;
+            let tokens = u64_field(r, "tokens_completion") as f64;
+            assert!(generation >= latency);
+            ttft.push(latency);
+            if tokens > 0.0 && generation > 0.0 {
+                tps.push(tokens / (generation / 1000.0));
+            }
+        }
+        assert!(ttft.len() > 300, "{provider}: {}", ttft.len());
+        (median(ttft), median(tps))
+    };
+    let (slow_ttft, slow_tps) = served(slow, true);
+    let (usual_ttft, usual_tps) = served(slow, false);
+    let ttft_ratio = slow_ttft / usual_ttft;
+    let tps_ratio = slow_tps / usual_tps;
+    assert!((3.3..4.8).contains(&ttft_ratio), "TTFT × {ttft_ratio}");
+    assert!((0.2..0.31).contains(&tps_ratio), "throughput × {tps_ratio}");
+    for other in [&providers[0], &providers[2]] {
+        let (ttft_in, tps_in) = served(other, true);
+        let (ttft_out, tps_out) = served(other, false);
+        assert!((0.8..1.25).contains(&(ttft_in / ttft_out)), "{other}");
+        assert!((0.8..1.25).contains(&(tps_in / tps_out)), "{other}");
+    }
+}
+
+#[test]
+fn scenarios_have_no_random_incidents() {
+    // Find a seed whose world has a severe random incident on one of the model's providers,
+    // then check that the scenario with that seed shows none of it.
+    let catalog = Catalog::build();
+    let (model, providers) = models_with_providers(3).remove(0);
+    let base = GeneratorConfig {
+        days: 1,
+        ..config(30_000, 0)
+    };
+    let (start_ms, end_ms) = window(&base).unwrap();
+    let found = (1..200u64).find_map(|seed| {
+        let run = Run::new(&catalog, seed, start_ms, end_ms);
+        providers.iter().find_map(|name| {
+            let p = catalog.providers.iter().position(|p| p.name == name)?;
+            run.incidents[p]
+                .iter()
+                .find(|i| {
+                    i.errors.max(i.rate_limited) > 0.5
+                        && i.start_ms >= start_ms
+                        && i.end_ms.min(end_ms) - i.start_ms > 30 * 60_000
+                })
+                .map(|i| (seed, name.clone(), *i))
+        })
+    });
+    let (seed, provider, random) = found.expect("no seed with a severe incident");
+    let config = GeneratorConfig { seed, ..base };
+    let calm = Scenario {
+        model,
+        incidents: Vec::new(),
+    };
+    let (text, _) = run_scenario(&config, &calm);
+    let statuses: Vec<u64> = records(&text)
+        .iter()
+        .filter(|r| {
+            let t = created_at(r).timestamp_millis();
+            random.start_ms <= t && t < random.end_ms
+        })
+        .flat_map(|r| attempts(r).clone())
+        .filter(|a| str_field(a, "provider_name") == provider)
+        .map(|a| u64_field(&a, "status"))
+        .collect();
+    assert!(statuses.len() > 100, "{}", statuses.len());
+    let failing = share_of(&statuses, |s| s == 429 || s >= 500);
+    assert!(
+        failing < 0.15,
+        "{provider}: {failing} failures during a random incident {random:?}"
+    );
+}
+
+#[test]
+fn scenario_config_errors() {
+    let (model, providers) = models_with_providers(3).remove(0);
+    let cfg = GeneratorConfig {
+        days: 1,
+        ..config(100, 1)
+    };
+    let ok = incident(&providers[0], at(1, 0), at(2, 0));
+    let catalog = Catalog::build();
+    let stranger = catalog
+        .providers
+        .iter()
+        .map(|p| p.name)
+        .find(|name| !providers.iter().any(|p| p == name))
+        .unwrap();
+    let bad_scenarios = [
+        Scenario {
+            model: "nobody/nothing".into(),
+            incidents: Vec::new(),
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![incident(stranger, at(1, 0), at(2, 0))],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![incident("Nobody Inc", at(1, 0), at(2, 0))],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![incident(&providers[0], at(2, 0), at(2, 0))],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![ScriptedIncident {
+                errors: 1.5,
+                ..ok.clone()
+            }],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![ScriptedIncident {
+                rate_limited: -0.1,
+                ..ok.clone()
+            }],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![ScriptedIncident {
+                slowdown: 0.0,
+                ..ok.clone()
+            }],
+        },
+        Scenario {
+            model: model.clone(),
+            incidents: vec![ScriptedIncident {
+                slowdown: f64::NAN,
+                ..ok.clone()
+            }],
+        },
+    ];
+    for scenario in &bad_scenarios {
+        let mut out = Vec::new();
+        let err = generate_scenario(&cfg, scenario, &mut out).unwrap_err();
+        assert!(
+            matches!(err, GenerateError::Config(_)),
+            "{scenario:?}: {err}"
+        );
+        assert!(out.is_empty());
+    }
+    // Errors even when there are no rows to write.
+    let none = GeneratorConfig {
+        rows: 0,
+        ..cfg.clone()
+    };
+    assert!(matches!(
+        generate_scenario(&none, &bad_scenarios[0], &mut Vec::new()),
+        Err(GenerateError::Config(_))
+    ));
+    // A valid one writes its rows.
+    let good = Scenario {
+        model,
+        incidents: vec![ok],
+    };
+    let (text, summary) = run_scenario(&cfg, &good);
+    assert_eq!(summary.rows, 100);
+    assert_eq!(text.lines().count(), 100);
+}

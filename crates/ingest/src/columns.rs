@@ -115,6 +115,18 @@ fn hour_and(columns: Vec<Field>) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// User feedback on generations (`POST /api/v1/feedback`, `tokenboard ingest --feedback`). The
+/// date is the day it was received: feedback may come before or long after its generation.
+pub static FEEDBACK: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("generation_id", DataType::Utf8, false),
+        Field::new("category", DataType::Utf8, false),
+        text("comment"),
+        Field::new("received_at", utc_micros(), false),
+        Field::new(DATE, DataType::Date32, false),
+    ]))
+});
+
 /// Rollup: one row per (hour, model, provider) of `generations` (queries/rollups/).
 pub static HOURLY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
     hour_and(vec![
@@ -477,6 +489,37 @@ pub fn quarantine_batch(
             Arc::new(reason.finish()),
             Arc::new(detail.finish()),
             Arc::new(raw.finish()),
+            Arc::new(at.finish()),
+            Arc::new(date.finish()),
+        ],
+    )
+}
+
+/// Feedback rows, all received at `received_at_us`.
+pub fn feedback_batch(
+    rows: &[tokenboard_record::Feedback],
+    received_at_us: i64,
+) -> Result<RecordBatch, ArrowError> {
+    let n = rows.len();
+    let mut generation_id = StringBuilder::with_capacity(n, n * 32);
+    let mut category = StringBuilder::with_capacity(n, n * 12);
+    let mut comment = StringBuilder::with_capacity(n, 0);
+    let mut at = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut date = Date32Builder::with_capacity(n);
+    let day = received_at_us.div_euclid(86_400_000_000) as i32;
+    for r in rows {
+        generation_id.append_value(&r.generation_id);
+        category.append_value(r.category);
+        comment.append_option(r.comment.as_deref());
+        at.append_value(received_at_us);
+        date.append_value(day);
+    }
+    RecordBatch::try_new(
+        FEEDBACK.clone(),
+        vec![
+            Arc::new(generation_id.finish()),
+            Arc::new(category.finish()),
+            Arc::new(comment.finish()),
             Arc::new(at.finish()),
             Arc::new(date.finish()),
         ],

@@ -28,7 +28,7 @@ use url::Url;
 
 use crate::Error;
 use crate::columns::{
-    ATTEMPTS, DATE, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS,
+    ATTEMPTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS,
     HOURLY_PROMPT_SIZES, QUARANTINE,
 };
 
@@ -46,6 +46,7 @@ pub enum TableName {
     Generations,
     Attempts,
     Quarantine,
+    Feedback,
     HourlyEndpoints,
     HourlyAttempts,
     HourlyApps,
@@ -53,10 +54,11 @@ pub enum TableName {
 }
 
 impl TableName {
-    pub const RAW: [TableName; 3] = [
+    pub const RAW: [TableName; 4] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
+        TableName::Feedback,
     ];
 
     pub const ROLLUPS: [TableName; 4] = [
@@ -66,10 +68,11 @@ impl TableName {
         TableName::HourlyPromptSizes,
     ];
 
-    pub const ALL: [TableName; 7] = [
+    pub const ALL: [TableName; 8] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
+        TableName::Feedback,
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::HourlyApps,
@@ -81,6 +84,7 @@ impl TableName {
             TableName::Generations => "generations",
             TableName::Attempts => "attempts",
             TableName::Quarantine => "quarantine",
+            TableName::Feedback => "feedback",
             TableName::HourlyEndpoints => "hourly_endpoints",
             TableName::HourlyAttempts => "hourly_attempts",
             TableName::HourlyApps => "hourly_apps",
@@ -93,6 +97,7 @@ impl TableName {
             TableName::Generations => GENERATIONS.clone(),
             TableName::Attempts => ATTEMPTS.clone(),
             TableName::Quarantine => QUARANTINE.clone(),
+            TableName::Feedback => FEEDBACK.clone(),
             TableName::HourlyEndpoints => HOURLY_ENDPOINTS.clone(),
             TableName::HourlyAttempts => HOURLY_ATTEMPTS.clone(),
             TableName::HourlyApps => HOURLY_APPS.clone(),
@@ -105,6 +110,7 @@ impl TableName {
         match self {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
+            TableName::Feedback => "received_at",
             _ => "hour",
         }
     }
@@ -115,6 +121,7 @@ impl TableName {
             TableName::Generations => &["created_at", "model", "provider_name", "app_id"],
             TableName::Attempts => &["created_at", "model", "provider_name", "status"],
             TableName::Quarantine => &["source", "line", "reason", "ingested_at"],
+            TableName::Feedback => &["generation_id", "category", "received_at"],
             TableName::HourlyEndpoints | TableName::HourlyAttempts => {
                 &["hour", "model", "provider"]
             }

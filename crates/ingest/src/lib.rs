@@ -15,6 +15,7 @@ pub mod compact;
 pub mod dedupe;
 pub mod lake;
 pub mod lines;
+pub mod live;
 mod pipeline;
 pub mod source;
 
@@ -28,6 +29,7 @@ use tokenboard_record::{Reason, Validator};
 
 pub use compact::{CompactSummary, compact};
 pub use lake::{Lake, TableName};
+pub use live::{LiveWriter, Post, PostSummary, RejectedLine};
 pub use pipeline::ingest;
 pub use source::Source;
 

@@ -171,16 +171,16 @@ enum Parsed {
 }
 
 /// One block, parsed: good records as batches (before dedupe), bad lines, and counts.
-struct ParsedPart {
-    batches: crate::columns::RecordBatches,
+pub(crate) struct ParsedPart {
+    pub batches: crate::columns::RecordBatches,
     /// Per generation row: dedupe key, date, line number.
-    keys: Vec<(u128, i32, u64)>,
-    quarantined: Vec<QuarantinedLine>,
-    reasons: HashMap<Reason, u64>,
-    unknown: HashMap<String, u64>,
+    pub keys: Vec<(u128, i32, u64)>,
+    pub quarantined: Vec<QuarantinedLine>,
+    pub reasons: HashMap<Reason, u64>,
+    pub unknown: HashMap<String, u64>,
 }
 
-fn parse_block(
+pub(crate) fn parse_block(
     block: &Block,
     source_name: &Arc<str>,
     options: &IngestOptions,
@@ -256,17 +256,17 @@ fn raw_text(bytes: &[u8]) -> String {
 
 /// Rows gathered for the next commit.
 #[derive(Default)]
-struct Chunk {
-    generations: Vec<RecordBatch>,
-    attempts: Vec<RecordBatch>,
-    quarantined: Vec<QuarantinedLine>,
-    generation_rows: usize,
+pub(crate) struct Chunk {
+    pub generations: Vec<RecordBatch>,
+    pub attempts: Vec<RecordBatch>,
+    pub quarantined: Vec<QuarantinedLine>,
+    pub generation_rows: usize,
     /// Per source index: lines consumed and their digest, as of the chunk's last block.
-    progress: HashMap<usize, (u64, u64)>,
+    pub progress: HashMap<usize, (u64, u64)>,
 }
 
 impl Chunk {
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.generations.is_empty()
             && self.attempts.is_empty()
             && self.quarantined.is_empty()
@@ -274,11 +274,11 @@ impl Chunk {
     }
 }
 
-struct Tables {
-    generations: LakeTable,
-    attempts: LakeTable,
-    quarantine: LakeTable,
-    commits: u64,
+pub(crate) struct Tables {
+    pub generations: LakeTable,
+    pub attempts: LakeTable,
+    pub quarantine: LakeTable,
+    pub commits: u64,
 }
 
 /// Ingests `inputs` into the tables at `lake`. Sources that cannot be read are reported in the
@@ -524,7 +524,7 @@ pub async fn ingest(
 }
 
 /// The rows whose flag is set; without a copy in the usual case where all are.
-fn keep_rows(batch: RecordBatch, keep: Vec<bool>) -> Result<RecordBatch, Error> {
+pub(crate) fn keep_rows(batch: RecordBatch, keep: Vec<bool>) -> Result<RecordBatch, Error> {
     if keep.iter().all(|k| *k) {
         return Ok(batch);
     }
@@ -548,7 +548,7 @@ async fn ids_on(table: &deltalake::DeltaTable, date: i32) -> Result<Vec<u128>, E
 /// source in the chunk has been consumed. The files of all tables and dates are encoded in
 /// parallel; then quarantine and attempts commit before generations, so generations' progress
 /// is never ahead of the others' and a rerun can resume from it.
-async fn commit_chunk(
+pub(crate) async fn commit_chunk(
     mut tables: Tables,
     chunk: Chunk,
     app_ids: Vec<Option<String>>,

@@ -22,10 +22,11 @@ pub enum View {
     Speed,
     ContextLengths,
     Spend,
+    Feedback,
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::TopModels,
         View::TokenShare,
         View::AuthorShare,
@@ -35,6 +36,7 @@ impl View {
         View::Speed,
         View::ContextLengths,
         View::Spend,
+        View::Feedback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +50,7 @@ impl View {
             View::Speed => "speed",
             View::ContextLengths => "context-lengths",
             View::Spend => "spend",
+            View::Feedback => "feedback",
         }
     }
 
@@ -63,6 +66,7 @@ impl View {
             View::Speed => include_str!("../../../queries/speed.sql"),
             View::ContextLengths => include_str!("../../../queries/context_lengths.sql"),
             View::Spend => include_str!("../../../queries/spend.sql"),
+            View::Feedback => include_str!("../../../queries/feedback.sql"),
         }
     }
 
@@ -70,7 +74,7 @@ impl View {
     fn time(self) -> TimeKind {
         match self {
             View::TokenShare | View::AuthorShare | View::ModelDaily => TimeKind::Buckets,
-            View::ModelProviders => TimeKind::Window,
+            View::ModelProviders | View::Feedback => TimeKind::Window,
             View::TopModels | View::TopApps | View::Speed | View::ContextLengths | View::Spend => {
                 TimeKind::Period
             }
@@ -269,8 +273,16 @@ impl ViewRequest {
             return Err(Error::BucketPeriod(self.view));
         }
         let has_model = self.model.is_some();
+        // Every endpoint at once is the score feed's question; it is allowed over the short
+        // windows a router reads, which cost little.
+        let whole_lake_window = matches!(
+            self.window,
+            Window::FiveMinutes | Window::ThirtyMinutes | Window::Day
+        );
         match self.view {
-            View::ModelProviders if !has_model && self.provider.is_none() => {
+            View::ModelProviders | View::Feedback
+                if !has_model && self.provider.is_none() && !whole_lake_window =>
+            {
                 return Err(Error::MissingModel(self.view));
             }
             View::ModelDaily if !has_model => return Err(Error::MissingModel(self.view)),
@@ -323,7 +335,7 @@ impl ViewRequest {
         }
         if !matches!(
             self.view,
-            View::ContextLengths | View::ModelProviders | View::ModelDaily
+            View::ContextLengths | View::ModelProviders | View::ModelDaily | View::Feedback
         ) {
             params.push(("limit", ScalarValue::Int64(Some(self.limit as i64))));
         }

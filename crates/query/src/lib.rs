@@ -10,7 +10,7 @@ pub use output::{Format, write_batches};
 pub use rows::*;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -18,6 +18,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use deltalake::DeltaTable;
@@ -49,7 +50,7 @@ pub enum Error {
     Limit(u64),
     #[error("{0} has daily or weekly buckets: use --period day or --period week")]
     BucketPeriod(View),
-    #[error("{0} needs a model (author/slug){either}", either = if *.0 == View::ModelProviders { " or a provider" } else { "" })]
+    #[error("{0} needs a model (author/slug){either}", either = if matches!(.0, View::ModelProviders | View::Feedback) { " or a provider, beyond the 5m, 30m and 1d windows" } else { "" })]
     MissingModel(View),
     #[error("reading the rows of {view}: {source}")]
     Rows {
@@ -121,6 +122,9 @@ impl LakeSession {
         let mut tables = BTreeMap::new();
         for name in TableName::ALL {
             let Some(table) = lake.open(name.as_str()).await? else {
+                // A table not created yet reads as empty, so that every query still plans.
+                let empty = MemTable::try_new(name.schema(), vec![vec![]])?;
+                ctx.register_table(name.as_str(), Arc::new(empty))?;
                 continue;
             };
             table.update_datafusion_session(&ctx.state())?;

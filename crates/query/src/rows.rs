@@ -82,6 +82,9 @@ pub struct ModelProvider {
     pub finish_content_filter: Option<f64>,
     pub finish_error: Option<f64>,
     pub finish_other: Option<f64>,
+    /// The counts behind `uptime` and `rate_limited_share`.
+    pub successes: i64,
+    pub rate_limited: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,4 +128,18 @@ pub struct SpendRow {
     pub share: Option<f64>,
     pub requests: i64,
     pub tokens: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackRow {
+    pub model: String,
+    pub provider: String,
+    pub negative_feedback: i64,
+    pub latency: i64,
+    pub incoherence: i64,
+    pub incorrect_response: i64,
+    pub formatting: i64,
+    pub billing: i64,
+    pub api_error: i64,
+    pub other: i64,
 }

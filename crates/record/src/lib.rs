@@ -4,12 +4,16 @@
 //! hundreds of thousands of lines a second and allocation would dominate. A line either becomes a
 //! [`Record`] or a [`Rejection`] whose [`Reason`] is the quarantine's reason column.
 
+mod feedback;
 mod parse;
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+pub use feedback::{
+    FEEDBACK_CATEGORIES, Feedback, MAX_COMMENT_CHARS, MAX_GENERATION_ID_BYTES, parse_feedback,
+};
 pub use parse::parse_line;
 
 /// Lines longer than this are quarantined without being parsed.
@@ -102,10 +106,14 @@ pub enum Reason {
     BadTimestamp,
     TimestampOutOfRange,
     BadModel,
+    /// Feedback whose category is not one of [`FEEDBACK_CATEGORIES`].
+    BadCategory,
+    /// A text field over its limit (a feedback comment, a generation id).
+    FieldTooLong,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 12] = [
         Reason::LineTooLong,
         Reason::InvalidUtf8,
         Reason::NotJson,
@@ -116,6 +124,8 @@ impl Reason {
         Reason::BadTimestamp,
         Reason::TimestampOutOfRange,
         Reason::BadModel,
+        Reason::BadCategory,
+        Reason::FieldTooLong,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +140,8 @@ impl Reason {
             Reason::BadTimestamp => "bad_timestamp",
             Reason::TimestampOutOfRange => "timestamp_out_of_range",
             Reason::BadModel => "bad_model",
+            Reason::BadCategory => "bad_category",
+            Reason::FieldTooLong => "field_too_long",
         }
     }
 }

@@ -32,6 +32,16 @@ pub(crate) fn respond(
     last_modified: SystemTime,
     rendered: &Rendered,
 ) -> Response {
+    respond_with(headers, last_modified, rendered, CACHE_CONTROL)
+}
+
+/// [`respond`] with its own `Cache-Control`.
+pub(crate) fn respond_with(
+    headers: &HeaderMap,
+    last_modified: SystemTime,
+    rendered: &Rendered,
+    cache_control: &'static str,
+) -> Response {
     let last_modified_text = httpdate::fmt_http_date(last_modified);
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
         // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2); weak comparison.
@@ -74,7 +84,7 @@ pub(crate) fn respond(
     }
     out.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
+        HeaderValue::from_static(cache_control),
     );
     response
 }
@@ -103,6 +113,8 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 pub enum Failure {
     BadRequest(String),
     NotFound(String),
+    /// A status of its own (401, 408, 413, 429, 503, ...) and the message that explains it.
+    Status(StatusCode, String),
     Internal(crate::Error),
 }
 
@@ -132,6 +144,11 @@ impl Failure {
         match self {
             Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message),
             Failure::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            Failure::Status(status, message) => (
+                status,
+                status.canonical_reason().unwrap_or("Error"),
+                message,
+            ),
             Failure::Internal(error) => {
                 // The details go to the log, not to the public.
                 tracing::error!(%error, "answering a request");

@@ -1,14 +1,18 @@
 //! The public leaderboard site: server-rendered pages (askama templates in `templates/`) with SVG
-//! charts, the JSON/CSV API under `/api/v1/`, `/healthz` and `/metrics`. Every number comes from
-//! a catalog view of `tokenboard-query`; answers are rendered once per lake snapshot and cached.
+//! charts, the JSON/CSV API under `/api/v1/`, the score feed a router polls (`/api/v1/scores`),
+//! the write API for the gateway (`POST /api/v1/ingest`, `/api/v1/feedback`), `/healthz` and
+//! `/metrics`. Every number comes from a catalog view of `tokenboard-query`; answers are rendered
+//! once per lake snapshot and cached.
 
 mod api;
 mod charts;
 mod data;
 mod format;
 mod http;
+mod ingest;
 mod metrics;
 mod pages;
+mod scores;
 mod snapshot;
 
 use std::time::{Duration, Instant};
@@ -18,12 +22,14 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokenboard_query::{Period, Window};
 use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use ingest::IngestConfig;
 pub use snapshot::Site;
 
 use crate::http::Failure;
@@ -45,6 +51,8 @@ pub enum Error {
     Metrics,
     #[error("serving HTTP: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("opening the tables for posts: {0}")]
+    Lake(#[from] tokenboard_ingest::Error),
 }
 
 /// Only the site's own resources, no scripts at all; SVG charts carry their colours as
@@ -66,6 +74,15 @@ pub fn router(site: Site) -> Router {
         .route("/api/v1/models/{author}/{slug}", get(api::model))
         .route("/api/v1/providers/{name}", get(api::provider))
         .route("/api/v1/authors/{author}", get(api::author))
+        .route("/api/v1/scores", get(scores::scores))
+        .merge(
+            Router::new()
+                .route("/api/v1/ingest", post(ingest::logs))
+                .route("/api/v1/feedback", post(ingest::feedback))
+                // gzip bodies are inflated before the size limit counts them, so a small
+                // compressed bomb is cut at the limit like any large body.
+                .layer(RequestDecompressionLayer::new()),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/static/site.css", get(stylesheet))

@@ -1,5 +1,5 @@
 //! `/metrics` in the Prometheus text format: requests and latency by route, snapshots opened,
-//! and, read at scrape time, the rows in each table and how old the newest record is.
+//! the time from a post's commit to the site serving it, and, read at scrape time, the rows in each table and how old the newest record is.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -23,6 +23,8 @@ pub(crate) struct Metrics {
     pub requests: Family<RouteLabels, Counter>,
     pub latency: Family<RouteOnly, Histogram, fn() -> Histogram>,
     pub snapshots: Counter,
+    /// After a posted batch commits: the time to refresh the rollups and the snapshot.
+    pub follow_seconds: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -38,6 +40,7 @@ impl Default for Metrics {
             requests: Family::default(),
             latency: Family::new_with_constructor(latency_histogram),
             snapshots: Counter::default(),
+            follow_seconds: latency_histogram(),
         }
     }
 }
@@ -67,6 +70,11 @@ impl Metrics {
             "snapshots",
             "Lake snapshots opened after new commits",
             self.snapshots.clone(),
+        );
+        registry.register(
+            "post_to_snapshot_seconds",
+            "After a batch of posts commits, the time until the site serves it",
+            self.follow_seconds.clone(),
         );
         #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
         struct TableLabel {

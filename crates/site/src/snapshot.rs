@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::Error;
+use crate::ingest::{Ingest, IngestConfig};
 use crate::metrics::Metrics;
 
 /// A rendered answer, as bytes, with the validator that lets a client skip it next time.
@@ -35,6 +36,17 @@ pub(crate) struct Rendered {
 impl Rendered {
     pub fn new(body: Vec<u8>, content_type: &'static str) -> Rendered {
         let etag = format!("W/\"{:016x}\"", xxh3_64(&body));
+        Rendered::with_etag(body, content_type, etag)
+    }
+
+    /// An answer whose ETag is the hash of `identity`, the part of the body that matters to a
+    /// client (the body without its timestamps).
+    pub fn with_etag_of(body: Vec<u8>, content_type: &'static str, identity: &[u8]) -> Rendered {
+        let etag = format!("W/\"{:016x}\"", xxh3_64(identity));
+        Rendered::with_etag(body, content_type, etag)
+    }
+
+    fn with_etag(body: Vec<u8>, content_type: &'static str, etag: String) -> Rendered {
         let mut encoder =
             GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
         // Writing to a Vec cannot fail; if it somehow did, answer uncompressed.
@@ -124,6 +136,8 @@ struct Inner {
     lake: Lake,
     current: RwLock<Arc<Snapshot>>,
     metrics: Metrics,
+    /// The write API, when the server accepts posts.
+    ingest: Option<Ingest>,
 }
 
 impl Site {
@@ -136,8 +150,41 @@ impl Site {
                 lake,
                 current: RwLock::new(Arc::new(snapshot)),
                 metrics: Metrics::default(),
+                ingest: None,
             }),
         })
+    }
+
+    /// [`Site::open`], with the write API (`POST /api/v1/ingest` and `/api/v1/feedback`) on:
+    /// creates the raw tables if needed and starts the writer, and a task that refreshes the
+    /// rollups and the snapshot after each commit.
+    pub async fn open_with_ingest(lake: Lake, config: IngestConfig) -> Result<Site, Error> {
+        let ingest = Ingest::start(&lake, config).await?;
+        let progress = ingest.progress();
+        let snapshot = Snapshot::open(&lake).await?;
+        let site = Site {
+            inner: Arc::new(Inner {
+                lake: lake.clone(),
+                current: RwLock::new(Arc::new(snapshot)),
+                metrics: Metrics::default(),
+                ingest: Some(ingest),
+            }),
+        };
+        tokio::spawn(crate::ingest::follow_commits(site.clone(), lake, progress));
+        Ok(site)
+    }
+
+    /// Waits until the pages and the score feed reflect every post answered before the call:
+    /// the rollups are refreshed and the snapshot moved past their commits. Returns at once
+    /// when the write API is off.
+    pub async fn caught_up(&self) {
+        if let Some(ingest) = self.ingest() {
+            ingest.caught_up().await;
+        }
+    }
+
+    pub(crate) fn ingest(&self) -> Option<&Ingest> {
+        self.inner.ingest.as_ref()
     }
 
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {

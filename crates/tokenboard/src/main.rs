@@ -37,6 +37,48 @@ struct Cli {
     command: Command,
 }
 
+/// The write API of `serve`: off unless a token is given.
+#[derive(Debug, clap::Args)]
+struct IngestApi {
+    /// Accept `POST /api/v1/ingest` and `/api/v1/feedback` with this bearer token.
+    #[arg(
+        long = "ingest-token",
+        env = "TOKENBOARD_INGEST_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Read the bearer token from this file (its first line) instead.
+    #[arg(long = "ingest-token-file", conflicts_with = "token")]
+    token_file: Option<PathBuf>,
+    /// The largest post accepted, in bytes after gzip decompression.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_body_bytes: usize,
+}
+
+impl IngestApi {
+    fn config(&self) -> Result<Option<tokenboard_site::IngestConfig>> {
+        let token = match (&self.token, &self.token_file) {
+            (Some(token), _) => token.trim().to_owned(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading the ingest token from {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+            (None, None) => return Ok(None),
+        };
+        if token.len() < 16 {
+            anyhow::bail!(
+                "the ingest token must be at least 16 characters (it guards writes to the lake)"
+            );
+        }
+        let mut config = tokenboard_site::IngestConfig::new(token);
+        config.max_body_bytes = self.max_body_bytes;
+        Ok(Some(config))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate a sample workload if the data location is empty, ingest it, show the week's top
@@ -53,11 +95,14 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Serve the leaderboard site, its JSON/CSV API, /healthz and /metrics until Ctrl-C.
+    /// Serve the leaderboard site, its JSON/CSV API, the score feed, /healthz and /metrics until
+    /// Ctrl-C; with an ingest token, also accept logs and feedback over HTTP.
     Serve {
         /// Address to listen on; port 0 picks a free port (the address is printed).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        #[command(flatten)]
+        ingest: IngestApi,
     },
     /// Write a deterministic synthetic workload as JSON lines.
     Generate {
@@ -78,6 +123,10 @@ enum Command {
     Ingest {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The files hold user feedback (`{"generation_id", "category", "comment"?}` per line),
+        /// not logs.
+        #[arg(long)]
+        feedback: bool,
         /// Exit with status 3 if any line was quarantined.
         #[arg(long)]
         strict: bool,
@@ -229,6 +278,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ingest {
             paths,
+            feedback: true,
+            strict,
+            ..
+        } => {
+            let lake = Lake::new(&cli.data)?;
+            let quarantined = ingest_feedback(&lake, &paths).await?;
+            if strict && quarantined > 0 {
+                return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            paths,
+            feedback: false,
             strict,
             commit_rows,
             no_rollups,
@@ -372,12 +435,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             demo(&cli.data, rows, days, cli.quiet).await?;
             if !no_serve {
-                serve(&cli.data, &addr).await?;
+                serve(&cli.data, &addr, None).await?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr } => {
-            serve(&cli.data, &addr).await?;
+        Command::Serve { addr, ingest } => {
+            serve(&cli.data, &addr, ingest.config()?).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Pg { addr, user } => {
@@ -387,12 +450,53 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Ingests feedback files (JSON lines; `-` is standard input), printing a line per file, and
+/// returns how many lines went to the quarantine. Feedback files are small: each is read whole.
+async fn ingest_feedback(lake: &Lake, paths: &[PathBuf]) -> Result<u64> {
+    let mut writer = tokenboard_ingest::LiveWriter::open(lake).await?;
+    let mut quarantined = 0;
+    for path in paths {
+        let (name, body) = if path.as_os_str() == "-" {
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut body)
+                .context("reading standard input")?;
+            ("stdin".to_owned(), body)
+        } else {
+            let body =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            (path.display().to_string(), body)
+        };
+        let summary = writer.write_feedback_lines(&name, body).await?;
+        println!(
+            "{name}: {} lines, {} feedback stored, {} quarantined",
+            summary.lines,
+            summary.accepted,
+            summary.quarantined.len()
+        );
+        for rejected in summary.quarantined.iter().take(10) {
+            println!(
+                "  line {}: {}: {}",
+                rejected.line, rejected.reason, rejected.detail
+            );
+        }
+        quarantined += summary.quarantined.len() as u64;
+    }
+    Ok(quarantined)
+}
+
 /// Serves the site until Ctrl-C. The address line on standard error is what scripts and the
 /// browser test wait for.
-async fn serve(data: &str, addr: &str) -> Result<()> {
+async fn serve(
+    data: &str,
+    addr: &str,
+    ingest: Option<tokenboard_site::IngestConfig>,
+) -> Result<()> {
     let lake = Lake::new(data)?;
     catch_up(&lake, false).await;
-    let site = tokenboard_site::Site::open(lake).await?;
+    let site = match ingest {
+        Some(config) => tokenboard_site::Site::open_with_ingest(lake, config).await?,
+        None => tokenboard_site::Site::open(lake).await?,
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
