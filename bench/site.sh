@@ -26,15 +26,10 @@ if [ ! -d "$lake/generations/_delta_log" ]; then
 fi
 
 log=$(mktemp)
-"$bin" --data "$lake" serve --addr 127.0.0.1:0 2> "$log" &
-server=$!
+server=
 trap 'kill $server 2> /dev/null; rm -f "$log"' EXIT
-# The server prints its address once it listens.
-while ! grep -q 'serving http://' "$log"; do
-  kill -0 $server 2> /dev/null || { cat "$log" >&2; exit 1; }
-  sleep 0.1
-done
-base=$(grep -o 'http://[0-9.:]*' "$log" | head -n 1)
+source bench/serve.sh
+start_server "$log" --data "$lake" serve --addr 127.0.0.1:0
 
 printf '%-22s %12s %10s %10s %10s\n' route "requests/s" p50 p99 "first (s)"
 # The last row asks for gzip as browsers do: the answer is cached, its compression is not.

@@ -119,6 +119,8 @@ SELECT
     CAST(finish_content_filter AS DOUBLE) / nullif(requests, 0) AS finish_content_filter,
     CAST(finish_error AS DOUBLE) / nullif(requests, 0) AS finish_error,
     CAST(requests - finish_stop - finish_length - finish_tool_calls - finish_content_filter
-         - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other
+         - finish_error AS DOUBLE) / nullif(requests, 0) AS finish_other,
+    successes,
+    rate_limited
 FROM wilson
 ORDER BY requests DESC, model, provider

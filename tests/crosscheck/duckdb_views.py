@@ -460,7 +460,8 @@ SELECT CAST($model AS VARCHAR) AS model, provider, requests, n AS attempts, p AS
        ratio(f_content_filter, requests) AS finish_content_filter,
        ratio(f_error, requests) AS finish_error,
        ratio(requests - f_stop - f_length - f_tool_calls - f_content_filter - f_error, requests)
-           AS finish_other
+           AS finish_other,
+       ok AS successes, limited AS rate_limited
 FROM wilson
 ORDER BY requests DESC, provider
 """
@@ -566,7 +567,8 @@ COLUMNS = {
                         "uptime_high", "rate_limited_share", "ttft_p50", "ttft_p75", "ttft_p90",
                         "ttft_p99", "throughput_p50", "throughput_p90", "price_per_mtok",
                         "cache_hit_rate", "finish_stop", "finish_length", "finish_tool_calls",
-                        "finish_content_filter", "finish_error", "finish_other"],
+                        "finish_content_filter", "finish_error", "finish_other", "successes",
+                        "rate_limited"],
     "speed": ["rank", "model", "author", "requests", "ttft_p50", "throughput_p50",
               "fastest_provider", "fastest_throughput_p50"],
     "context-lengths": ["bucket", "requests", "share", "tokens", "tool_call_share",

@@ -290,8 +290,114 @@ async fn model_providers_count_an_errored_200_as_a_failure() {
     )
     .await;
     assert!(unknown.is_empty());
-    let missing = session.view(&ViewRequest::new(View::ModelProviders)).await;
+    let missing = session
+        .view(&ViewRequest::new(View::ModelProviders).window(Window::Week))
+        .await;
     assert!(matches!(missing, Err(Error::MissingModel(_))));
+    // Every endpoint at once is the score feed's question, allowed over its short windows.
+    let everything: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders).window(Window::Day),
+    )
+    .await;
+    // (11-19T12:30, 11-20T12:30]: a/x served on P1 (v1, v6) and P2 (v2, v10), a/x:free on P1
+    // (v3). P2's successes are v2's alone: v10's only attempt is a 400, the caller's error, which
+    // is not counted. P3 served nothing; v2, v6 and v9 each met a 429 there first.
+    let got: Vec<(&str, &str, i64, i64, i64)> = everything
+        .iter()
+        .map(|r| {
+            (
+                r.model.as_str(),
+                r.provider.as_str(),
+                r.requests,
+                r.successes,
+                r.rate_limited,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a/x", "P1", 2, 2, 0),
+            ("a/x", "P2", 2, 1, 0),
+            ("a/x:free", "P1", 1, 1, 0),
+            ("a/x", "P3", 0, 0, 3),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn feedback_counts_reported_generations_once_per_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().to_str().unwrap()).unwrap();
+    // Feedback may arrive before its generation: store it first.
+    let lines = [
+        r#"{"generation_id":"v1","category":"latency"}"#,
+        r#"{"generation_id":"v1","category":"latency","comment":"again"}"#,
+        r#"{"generation_id":"v1","category":"other"}"#,
+        r#"{"generation_id":"v2","category":"incoherence"}"#,
+        r#"{"generation_id":"v3","category":"billing"}"#,
+        r#"{"generation_id":"v4","category":"api_error"}"#,
+        r#"{"generation_id":"never-logged","category":"other"}"#,
+    ]
+    .join("\n");
+    let mut writer = tokenboard_ingest::LiveWriter::open(&lake).await.unwrap();
+    let stored = writer
+        .write_feedback_lines("feedback.jsonl", lines.into_bytes())
+        .await
+        .unwrap();
+    assert_eq!((stored.lines, stored.accepted), (7, 7));
+    let session = lake_from(
+        &[repo_root().join("tests/fixtures/views.jsonl")],
+        dir.path(),
+    )
+    .await;
+
+    // The day (11-19T12:30, 11-20T12:30] holds v1, v2, v3 (v4 is at 11-19T12:00).
+    let day: Vec<FeedbackRow> = rows(
+        &session,
+        ViewRequest::new(View::Feedback).window(Window::Day),
+    )
+    .await;
+    let got: Vec<(&str, &str, i64, i64, i64, i64, i64)> = day
+        .iter()
+        .map(|r| {
+            (
+                r.model.as_str(),
+                r.provider.as_str(),
+                r.negative_feedback,
+                r.latency,
+                r.other,
+                r.incoherence,
+                r.billing,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // v1 reported three times in two categories: one generation.
+            ("a/x", "P1", 1, 1, 1, 0, 0),
+            ("a/x", "P2", 1, 0, 0, 1, 0),
+            ("a/x:free", "P1", 1, 0, 0, 0, 1),
+        ]
+    );
+    let all: Vec<FeedbackRow> = rows(
+        &session,
+        ViewRequest::new(View::Feedback)
+            .window(Window::All)
+            .model("b/y"),
+    )
+    .await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (
+            all[0].provider.as_str(),
+            all[0].negative_feedback,
+            all[0].api_error
+        ),
+        ("P2", 1, 1)
+    );
 }
 
 #[tokio::test]

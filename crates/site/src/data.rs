@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokenboard_query::{
-    AuthorShare, ContextLength, MAX_LIMIT, ModelDay, ModelProvider, ModelShare, Period, SpeedRow,
-    TopApp, TopModel, View, ViewRequest, ViewResult, Window,
+    AuthorShare, ContextLength, FeedbackRow, MAX_LIMIT, ModelDay, ModelProvider, ModelShare,
+    Period, SpeedRow, TopApp, TopModel, View, ViewRequest, ViewResult, Window,
 };
 
 use crate::Error;
@@ -127,13 +127,15 @@ pub struct ModelPage {
     /// The last 30 days, one row per day with traffic.
     pub daily: Vec<ModelDay>,
     pub providers: Vec<ModelProvider>,
+    /// Generations users reported, per provider, in the window (`queries/feedback.sql`).
+    pub feedback: Vec<FeedbackRow>,
 }
 
 impl ModelPage {
-    pub const SECTIONS: [&'static str; 2] = ["providers", "daily"];
+    pub const SECTIONS: [&'static str; 3] = ["providers", "daily", "feedback"];
 
     pub async fn load(snapshot: &Snapshot, model: &str, window: Window) -> Result<Self, Error> {
-        let (daily, providers) = tokio::try_join!(
+        let (daily, providers, feedback) = tokio::try_join!(
             run::<ModelDay>(
                 snapshot,
                 ViewRequest::new(View::ModelDaily)
@@ -146,6 +148,10 @@ impl ModelPage {
                     .window(window)
                     .model(model)
             ),
+            run::<FeedbackRow>(
+                snapshot,
+                ViewRequest::new(View::Feedback).window(window).model(model)
+            ),
         )?;
         Ok(ModelPage {
             model: model.to_owned(),
@@ -154,6 +160,7 @@ impl ModelPage {
             source: Source::of(&providers.1),
             daily: daily.0,
             providers: providers.0,
+            feedback: feedback.0,
         })
     }
 
@@ -161,6 +168,7 @@ impl ModelPage {
         Some(match section {
             "providers" => to_csv(&self.providers),
             "daily" => to_csv(&self.daily),
+            "feedback" => to_csv(&self.feedback),
             _ => return None,
         })
     }
@@ -174,30 +182,41 @@ pub struct ProviderPage {
     #[serde(flatten)]
     pub source: Source,
     pub models: Vec<ModelProvider>,
+    /// Generations users reported, per model, in the window (`queries/feedback.sql`).
+    pub feedback: Vec<FeedbackRow>,
 }
 
 impl ProviderPage {
-    pub const SECTIONS: [&'static str; 1] = ["models"];
+    pub const SECTIONS: [&'static str; 2] = ["models", "feedback"];
 
     pub async fn load(snapshot: &Snapshot, provider: &str, window: Window) -> Result<Self, Error> {
-        let (models, result) = run::<ModelProvider>(
-            snapshot,
-            ViewRequest::new(View::ModelProviders)
-                .window(window)
-                .provider(provider),
-        )
-        .await?;
+        let ((models, result), (feedback, _)) = tokio::try_join!(
+            run::<ModelProvider>(
+                snapshot,
+                ViewRequest::new(View::ModelProviders)
+                    .window(window)
+                    .provider(provider),
+            ),
+            run::<FeedbackRow>(
+                snapshot,
+                ViewRequest::new(View::Feedback)
+                    .window(window)
+                    .provider(provider),
+            ),
+        )?;
         Ok(ProviderPage {
             provider: provider.to_owned(),
             window,
             source: Source::of(&result),
             models,
+            feedback,
         })
     }
 
     pub fn csv(&self, section: &str) -> Option<Result<Vec<u8>, csv::Error>> {
         match section {
             "models" => Some(to_csv(&self.models)),
+            "feedback" => Some(to_csv(&self.feedback)),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use tokenboard_query::{ModelProvider, Period, Window};
+use tokenboard_query::{FeedbackRow, ModelProvider, Period, Window};
 
 use crate::charts::{self, Chart, SharePoint};
 use crate::data::{AuthorPage, ModelPage, ProviderPage, Rankings, Source};
@@ -365,10 +365,21 @@ pub struct EndpointRow {
     pub throughput_p90: String,
     pub price: String,
     pub cache_hit_rate: String,
+    /// The share of requests users reported (negative feedback).
+    pub reported: String,
+}
+
+/// The share of an endpoint's requests that users reported.
+fn reported_share(r: &ModelProvider, feedback: &[FeedbackRow]) -> Option<f64> {
+    let reported = feedback
+        .iter()
+        .find(|f| f.model == r.model && f.provider == r.provider)
+        .map_or(0, |f| f.negative_feedback);
+    (r.requests > 0).then(|| reported as f64 / r.requests as f64)
 }
 
 impl EndpointRow {
-    fn new(r: &ModelProvider, name: &str, href: String) -> EndpointRow {
+    fn new(r: &ModelProvider, name: &str, href: String, feedback: &[FeedbackRow]) -> EndpointRow {
         EndpointRow {
             name: name.to_owned(),
             href,
@@ -391,6 +402,7 @@ impl EndpointRow {
             throughput_p90: format::throughput(r.throughput_p90),
             price: format::price(r.price_per_mtok),
             cache_hit_rate: format::percent(r.cache_hit_rate),
+            reported: format::percent(reported_share(r, feedback)),
         }
     }
 }
@@ -460,7 +472,9 @@ impl ModelTemplate {
             endpoints: data
                 .providers
                 .iter()
-                .map(|r| EndpointRow::new(r, &r.provider, provider_href(&r.provider)))
+                .map(|r| {
+                    EndpointRow::new(r, &r.provider, provider_href(&r.provider), &data.feedback)
+                })
                 .collect(),
             finish: data
                 .providers
@@ -556,7 +570,7 @@ impl ProviderTemplate {
             endpoints: data
                 .models
                 .iter()
-                .map(|r| EndpointRow::new(r, &r.model, model_href(&r.model)))
+                .map(|r| EndpointRow::new(r, &r.model, model_href(&r.model), &data.feedback))
                 .collect(),
         }
     }

@@ -120,6 +120,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
             "finish_content_filter",
             "finish_error",
             "finish_other",
+            "successes",
+            "rate_limited",
         ],
     ),
     (
