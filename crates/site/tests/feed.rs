@@ -321,6 +321,30 @@ async fn feedback_counts_once_its_generation_arrives() {
     // a1 and a2 (a1 reported twice counts once; zz has no generation): 2 of 100.
     assert_eq!(endpoint["negative_feedback"], 2);
     assert_eq!(endpoint["negative_feedback_rate"], 0.02);
+
+    // The model page shows the same share.
+    let page = router(site.clone())
+        .oneshot(
+            Request::get("/models/acme/m1?window=1d")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let html = String::from_utf8(
+        page.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        html.contains("<th class=\"num wide\">Reported</th>"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"num wide\">2.0%</td>"), "{html}");
 }
 
 #[tokio::test]

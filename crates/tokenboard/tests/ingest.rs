@@ -656,3 +656,46 @@ fn unknown_field_names_are_counted_but_not_without_bound() {
     assert!(stdout.contains("(other names) (50)"), "{stdout}");
     assert_eq!(summary_value(&stdout, "ingested"), 150);
 }
+
+#[test]
+fn feedback_files_are_stored_and_their_bad_lines_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let file = dir.path().join("feedback.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"generation_id\":\"g1\",\"category\":\"latency\",\"comment\":\"slow\"}\n",
+            "{\"generation_id\":\"g2\",\"category\":\"rude\"}\n",
+            "{\"generation_id\":\"g3\",\"category\":\"billing\"}\n",
+            "{\"category\":\"other\"}\n",
+        ),
+    )
+    .unwrap();
+    let output = run(tokenboard(&data).args(["ingest", "--feedback"]).arg(&file));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("4 lines, 2 feedback stored, 2 quarantined"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 2: bad_category"), "{stdout}");
+    assert!(stdout.contains("line 4: missing_field"), "{stdout}");
+    assert_eq!(
+        sql(
+            &data,
+            "SELECT generation_id, category, comment FROM feedback ORDER BY generation_id"
+        ),
+        [vec!["g1", "latency", "slow"], vec!["g3", "billing", ""]]
+    );
+    assert_eq!(
+        sql(&data, "SELECT line, reason FROM quarantine ORDER BY line"),
+        [vec!["2", "bad_category"], vec!["4", "missing_field"]]
+    );
+    // --strict: quarantined lines make the exit status 3.
+    let strict = tokenboard(&data)
+        .args(["ingest", "--feedback", "--strict"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(3));
+}
