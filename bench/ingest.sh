@@ -11,7 +11,7 @@ rows=${1:-2000000}
 out=bench/out
 mkdir -p "$out"
 # The test command's build, so tests and benchmarks share one compile of the data stack.
-cargo test --release --workspace --features tokenboard/pg --no-run --quiet
+[ -n "${NO_BUILD:-}" ] || cargo test --release --workspace --features tokenboard/pg --no-run --quiet
 bin=target/release/tokenboard
 input="$out/workload-$rows.jsonl"
 if [ ! -f "$input" ]; then

@@ -26,6 +26,7 @@ use deltalake::datafusion::logical_expr::{Expr, col, lit};
 use deltalake::kernel::Transaction;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::protocol::SaveMode;
+use futures_util::StreamExt;
 use tokenboard_ingest::{Lake, TableName, lake::writer_properties};
 use tokenboard_query::LakeSession;
 
@@ -208,9 +209,18 @@ async fn refresh_table(
     let mut batches = Vec::new();
     // A day at a time: the aggregation's memory then follows a day's groups, not the whole
     // range's (a rebuild of a month would otherwise hold every group of the month at once).
-    for (start, end) in ranges.into_iter().flat_map(|(s, e)| by_day(s, e)) {
-        let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
-        for batch in session.sql_with(sql, params).await? {
+    // A day is a file or two, which one core scans, so as many days run at once as there are
+    // cores.
+    let days: Vec<_> = ranges.into_iter().flat_map(|(s, e)| by_day(s, e)).collect();
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut results = futures_util::stream::iter(days)
+        .map(|(start, end)| {
+            let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
+            session.sql_with(sql, params)
+        })
+        .buffered(parallel);
+    while let Some(day) = results.next().await {
+        for batch in day? {
             let columns = schema
                 .fields()
                 .iter()

@@ -8,14 +8,16 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Float64Array, Int64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array, Int64Array,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDF,
-    ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, EmitTo, GroupsAccumulator,
+    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -104,6 +106,26 @@ impl AggregateUDFImpl for SketchAggregate {
         }))
     }
 
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    /// One sketch per group, updated row by row: DataFusion's generic adapter would instead
+    /// sort each batch by group and call a per-group accumulator on every slice, which costs
+    /// more than the sketches themselves when groups are many (the rollups have one per hour,
+    /// model and provider).
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(SketchGroups {
+            name: self.name,
+            merges_sketches: self.merges_sketches,
+            sketches: Vec::new(),
+            heap: 0,
+        }))
+    }
+
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new(
             format!("{}_sketch", args.name),
@@ -169,6 +191,142 @@ impl Accumulator for SketchAccumulator {
 
     fn size(&self) -> usize {
         size_of_val(self) + self.sketch.heap_size()
+    }
+}
+
+/// The sketches of many groups at once (see `create_groups_accumulator`).
+#[derive(Debug)]
+struct SketchGroups {
+    name: &'static str,
+    merges_sketches: bool,
+    sketches: Vec<Sketch>,
+    /// The sketches' heap bytes, kept as they change: `size` is asked after every batch.
+    heap: usize,
+}
+
+/// Whether row `row` passes the optional filter (a NULL filter value does not).
+fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
+    filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+}
+
+impl SketchGroups {
+    fn merge_rows(
+        &mut self,
+        column: &ArrayRef,
+        group_indices: &[usize],
+        filter: Option<&BooleanArray>,
+    ) -> Result<()> {
+        let column = binary_column(column)?;
+        for (row, &group) in group_indices.iter().enumerate() {
+            if column.is_null(row) || !selected(filter, row) {
+                continue;
+            }
+            let other = decode(self.name, column.value(row))?;
+            let sketch = &mut self.sketches[group];
+            let before = sketch.heap_size();
+            sketch.merge(&other);
+            self.heap = self.heap + sketch.heap_size() - before;
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, emit_to: EmitTo) -> ArrayRef {
+        let taken = emit_to.take_needed(&mut self.sketches);
+        self.heap = self.sketches.iter().map(Sketch::heap_size).sum();
+        Arc::new(
+            taken
+                .iter()
+                .map(|s| (!s.is_empty()).then(|| s.to_bytes()))
+                .collect::<BinaryArray>(),
+        )
+    }
+}
+
+impl GroupsAccumulator for SketchGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let Some(column) = values.first() else {
+            return exec_err!("{} takes one argument", self.name);
+        };
+        self.sketches.resize_with(total_num_groups, Sketch::new);
+        if self.merges_sketches {
+            return self.merge_rows(column, group_indices, opt_filter);
+        }
+        let column = cast(column, &DataType::Float64)?;
+        let column = column.as_primitive::<Float64Type>();
+        for (row, &group) in group_indices.iter().enumerate() {
+            if column.is_null(row) || !selected(opt_filter, row) {
+                continue;
+            }
+            let sketch = &mut self.sketches[group];
+            let before = sketch.heap_size();
+            sketch.add(column.value(row));
+            self.heap = self.heap + sketch.heap_size() - before;
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        Ok(self.emit(emit_to))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(vec![self.emit(emit_to)])
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let Some(column) = values.first() else {
+            return exec_err!("{}: missing state", self.name);
+        };
+        self.sketches.resize_with(total_num_groups, Sketch::new);
+        self.merge_rows(column, group_indices, None)
+    }
+
+    /// Each row as its own group: its one-value sketch (or, merging, its sketch as it is).
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let Some(column) = values.first() else {
+            return exec_err!("{} takes one argument", self.name);
+        };
+        let states: BinaryArray = if self.merges_sketches {
+            let column = binary_column(column)?;
+            (0..column.len())
+                .map(|row| {
+                    (column.is_valid(row) && selected(opt_filter, row)).then(|| column.value(row))
+                })
+                .collect()
+        } else {
+            let column = cast(column, &DataType::Float64)?;
+            let column = column.as_primitive::<Float64Type>();
+            (0..column.len())
+                .map(|row| {
+                    if column.is_null(row) || !selected(opt_filter, row) {
+                        return None;
+                    }
+                    let mut sketch = Sketch::new();
+                    sketch.add(column.value(row));
+                    (!sketch.is_empty()).then(|| sketch.to_bytes())
+                })
+                .collect()
+        };
+        Ok(vec![Arc::new(states)])
+    }
+
+    fn size(&self) -> usize {
+        self.sketches.capacity() * size_of::<Sketch>() + self.heap
     }
 }
 
