@@ -18,7 +18,9 @@ use crate::columns::{QuarantinedLine, feedback_batch};
 use crate::dedupe::SeenIds;
 use crate::lake::{Lake, LakeTable, TableName, write_date_files};
 use crate::lines::{Block, LineReader};
-use crate::pipeline::{Chunk, ParsedPart, Tables, commit_chunk, keep_rows, parse_block};
+use crate::pipeline::{
+    Chunk, ParsedPart, Tables, add_unknown_fields, commit_chunk, keep_rows, parse_block,
+};
 use crate::{Error, IngestOptions};
 
 /// Dates whose ids are kept in memory at once; past it the cache starts over. Live traffic
@@ -203,9 +205,7 @@ impl LiveWriter {
         let accepted = keep_generation.iter().filter(|k| **k).count() as u64;
         summary.accepted += accepted;
         summary.duplicates += part.keys.len() as u64 - accepted;
-        for (field, n) in part.unknown {
-            *summary.unknown_fields.entry(field).or_insert(0) += n;
-        }
+        add_unknown_fields(&mut summary.unknown_fields, part.unknown);
         summary
             .quarantined
             .extend(part.quarantined.iter().map(|q| RejectedLine {

@@ -31,6 +31,24 @@ use crate::{Error, FaultPoint, IngestOptions, IngestSummary, Progress};
 const MAX_UNKNOWN_FIELD_NAMES: usize = 100;
 const OTHER_UNKNOWN_FIELDS: &str = "(other names)";
 
+/// Adds a part's unknown field counts to a summary's. Field names come from the input: past a
+/// limit they share one bucket, so that hostile input cannot grow the summary without bound.
+pub(crate) fn add_unknown_fields(
+    counts: &mut std::collections::BTreeMap<String, u64>,
+    part: HashMap<String, u64>,
+) {
+    let mut unknown: Vec<(String, u64)> = part.into_iter().collect();
+    unknown.sort_unstable();
+    for (field, n) in unknown {
+        let key = if counts.contains_key(&field) || counts.len() < MAX_UNKNOWN_FIELD_NAMES {
+            field
+        } else {
+            OTHER_UNKNOWN_FIELDS.to_owned()
+        };
+        *counts.entry(key).or_insert(0) += n;
+    }
+}
+
 /// Progress records pack lines consumed (high 31 bits) and a digest of them (low 32 bits) into
 /// the one integer a Delta application transaction carries.
 fn pack_progress(lines: u64, digest: u64) -> Option<i64> {
@@ -436,19 +454,7 @@ pub async fn ingest(
             for (reason, n) in part.reasons {
                 *summary.quarantined.entry(reason).or_insert(0) += n;
             }
-            let mut unknown: Vec<(String, u64)> = part.unknown.into_iter().collect();
-            unknown.sort_unstable();
-            for (field, n) in unknown {
-                // Field names come from the input: past a limit they share one bucket, so that
-                // hostile input cannot grow the summary without bound.
-                let known = summary.unknown_fields.contains_key(&field);
-                let key = if known || summary.unknown_fields.len() < MAX_UNKNOWN_FIELD_NAMES {
-                    field
-                } else {
-                    OTHER_UNKNOWN_FIELDS.to_owned()
-                };
-                *summary.unknown_fields.entry(key).or_insert(0) += n;
-            }
+            add_unknown_fields(&mut summary.unknown_fields, part.unknown);
 
             // Rows a table already holds from an interrupted run are not written again.
             let keep_attempts: Vec<bool> = part

@@ -201,6 +201,28 @@ async fn bad_requests_get_the_right_status_and_cost_no_data() {
         StatusCode::PAYLOAD_TOO_LARGE
     );
 
+    // An encoding the server does not inflate, and gzip that is not gzip.
+    let mut request = post("/api/v1/ingest", Some(TOKEN), good.clone());
+    request
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, "br".parse().unwrap());
+    assert_eq!(
+        send(&site, request).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let mut request = post("/api/v1/ingest", Some(TOKEN), "not gzip at all");
+    request
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+    let corrupt = send(&site, request).await;
+    assert_eq!(corrupt.status, StatusCode::BAD_REQUEST);
+    assert!(
+        corrupt.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read")
+    );
+
     // A client that sends part of its body and stalls is cut off.
     let stalled =
         futures_util::stream::once(async { Ok::<_, std::io::Error>(b"{\"id\":".to_vec()) })
