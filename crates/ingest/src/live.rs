@@ -241,19 +241,10 @@ impl LiveWriter {
         source: &str,
         body: Vec<u8>,
     ) -> Result<PostSummary, Error> {
-        let size = body.len();
-        let mut reader = LineReader::new(Cursor::new(body));
-        let block = reader
-            .next_block(size, usize::MAX)
-            .map_err(|error| Error::Source {
-                source_name: source.to_owned(),
-                line: None,
-                error,
-            })?
-            .unwrap_or_default();
+        let (block, lines) = split_lines(source, body)?;
         let source_name: Arc<str> = source.into();
         let mut summary = PostSummary {
-            lines: reader.line_number(),
+            lines,
             ..PostSummary::default()
         };
         let mut good = Vec::new();
@@ -328,21 +319,26 @@ impl LiveWriter {
     }
 }
 
-/// Splits a body into numbered lines and parses them: the line count and the parsed parts.
-fn parse_post(post: Post, options: &IngestOptions) -> Result<(u64, Vec<ParsedPart>), Error> {
-    let source: Arc<str> = post.source.into();
-    let size = post.body.len();
-    let mut reader = LineReader::new(Cursor::new(post.body));
-    // One block holds the whole body: the server bounds its size.
-    let block: Block = reader
+/// A whole body as one block of numbered lines (the server bounds its size), and its line
+/// count.
+fn split_lines(source: &str, body: Vec<u8>) -> Result<(Block, u64), Error> {
+    let size = body.len();
+    let mut reader = LineReader::new(Cursor::new(body));
+    let block = reader
         .next_block(size, usize::MAX)
         .map_err(|error| Error::Source {
-            source_name: source.to_string(),
+            source_name: source.to_owned(),
             line: None,
             error,
         })?
         .unwrap_or_default();
-    let lines = reader.line_number();
+    Ok((block, reader.line_number()))
+}
+
+/// Splits a body into numbered lines and parses them: the line count and the parsed parts.
+fn parse_post(post: Post, options: &IngestOptions) -> Result<(u64, Vec<ParsedPart>), Error> {
+    let (block, lines) = split_lines(&post.source, post.body)?;
+    let source: Arc<str> = post.source.into();
     let parts = parse_block(&block, &source, options)?;
     Ok((lines, parts))
 }

@@ -381,26 +381,33 @@ fn enabled(site: &Site) -> Result<&Ingest, Failure> {
 
 /// `POST /api/v1/ingest`: JSON lines of gateway logs.
 pub async fn logs(
-    State(site): State<Site>,
+    site: State<Site>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiFailure> {
-    let ingest = enabled(&site)?;
-    ingest.authorize(&headers)?;
-    let body = ingest.read_body(body).await?;
-    Ok(receipt(ingest.submit(false, body).await?))
+    accept(site, headers, body, false).await
 }
 
 /// `POST /api/v1/feedback`: `{"generation_id", "category", "comment"?}`, one object per line.
 pub async fn feedback(
+    site: State<Site>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    accept(site, headers, body, true).await
+}
+
+/// Either post: token, body within its limits, commit, receipt.
+async fn accept(
     State(site): State<Site>,
     headers: HeaderMap,
     body: Body,
+    feedback: bool,
 ) -> Result<Response, ApiFailure> {
     let ingest = enabled(&site)?;
     ingest.authorize(&headers)?;
     let body = ingest.read_body(body).await?;
-    Ok(receipt(ingest.submit(true, body).await?))
+    Ok(receipt(ingest.submit(feedback, body).await?))
 }
 
 #[cfg(test)]
