@@ -3,53 +3,73 @@
 -- Definitions: queries/README.md. Parameters: $start, $end (timestamps on hour boundaries, UTC),
 -- $limit.
 --
--- Reads the hourly rollup of (app, model): tokens per (app, model), requests without an app
--- included (they count toward the period's total); then window functions give each app its
--- totals and its models' ranks.
-WITH by_app_model AS (
+-- Reads the hourly rollup of (app, model) twice: first per app alone, ranking the apps (requests
+-- without an app form one NULL group, which counts toward the period's total tokens); then per
+-- (app, model) for the $limit apps shown only, whose ids the join hands to the second scan as a
+-- filter, with their origins. Grouping every (app, model) pair of the period at once, and
+-- reading every origin, cost most of the query for apps that never appear.
+WITH by_app AS (
     SELECT
         app_id,
-        model,
-        min(origin) AS origin,
         sum(tokens) AS tokens,
         sum(requests) AS requests
     FROM hourly_apps
     WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
       AND hour >= $start AND hour < $end
-    GROUP BY app_id, model
+    GROUP BY app_id
 ),
-with_totals AS (
+with_share AS (
     SELECT
         app_id,
-        model,
-        sum(tokens) OVER () AS all_tokens,
+        tokens,
+        requests,
+        CAST(tokens AS DOUBLE) / nullif(sum(tokens) OVER (), 0) AS share
+    FROM by_app
+),
+ranked AS (
+    SELECT
+        CAST(row_number() OVER (ORDER BY tokens DESC, app_id) AS BIGINT) AS rank,
+        app_id,
+        tokens,
+        requests,
+        share
+    FROM with_share
+    WHERE app_id IS NOT NULL AND requests >= 1000
+    ORDER BY rank
+    LIMIT $limit
+),
+app_models AS (
+    SELECT
+        r.rank,
+        r.app_id,
+        r.tokens,
+        r.requests,
+        r.share,
+        h.model,
+        min(h.origin) AS origin,
+        sum(h.tokens) AS model_tokens
+    FROM ranked r
+    JOIN hourly_apps h ON h.app_id = r.app_id
+    WHERE h.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND h.hour >= $start AND h.hour < $end
+    GROUP BY r.rank, r.app_id, r.tokens, r.requests, r.share, h.model
+),
+model_ranks AS (
+    SELECT
+        *,
         min(origin) OVER (PARTITION BY app_id) AS app_origin,
-        sum(tokens) OVER (PARTITION BY app_id) AS app_tokens,
-        sum(requests) OVER (PARTITION BY app_id) AS app_requests,
-        row_number() OVER (PARTITION BY app_id ORDER BY tokens DESC, model) AS model_rank
-    FROM by_app_model
-),
-apps AS (
-    SELECT
-        app_id,
-        app_origin AS origin,
-        app_tokens AS tokens,
-        app_requests AS requests,
-        all_tokens,
-        array_to_string(array_agg(model ORDER BY model_rank) FILTER (WHERE model_rank <= 3), ', ')
-            AS top_models
-    FROM with_totals
-    WHERE app_id IS NOT NULL AND app_requests >= 1000
-    GROUP BY app_id, app_origin, app_tokens, app_requests, all_tokens
+        row_number() OVER (PARTITION BY app_id ORDER BY model_tokens DESC, model) AS model_rank
+    FROM app_models
 )
 SELECT
-    CAST(row_number() OVER (ORDER BY tokens DESC, app_id) AS BIGINT) AS rank,
+    rank,
     app_id,
-    origin,
+    app_origin AS origin,
     tokens,
     requests,
-    CAST(tokens AS DOUBLE) / nullif(all_tokens, 0) AS share,
-    top_models
-FROM apps
+    share,
+    array_to_string(array_agg(model ORDER BY model_rank), ', ') AS top_models
+FROM model_ranks
+WHERE model_rank <= 3
+GROUP BY rank, app_id, app_origin, tokens, requests, share
 ORDER BY rank
-LIMIT $limit

@@ -4,4 +4,4 @@
 mod ddsketch;
 pub mod udf;
 
-pub use ddsketch::{RELATIVE_ACCURACY, Sketch, SketchError};
+pub use ddsketch::{DenseSketch, RELATIVE_ACCURACY, Sketch, SketchError};

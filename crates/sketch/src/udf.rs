@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array, Int64Array,
+    Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, BooleanArray, Float64Array, Int64Array,
+    LargeBinaryArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
@@ -21,7 +22,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
-use crate::Sketch;
+use crate::{DenseSketch, Sketch, SketchError};
 
 /// Registers the four functions in a session.
 pub fn register(ctx: &SessionContext) {
@@ -52,6 +53,48 @@ fn sketch_signature(extra: &[DataType]) -> Signature {
 /// Reads a column of stored sketches, whatever binary type the scan produced.
 fn binary_column(array: &ArrayRef) -> Result<BinaryArray> {
     Ok(cast(array, &DataType::Binary)?.as_binary::<i32>().clone())
+}
+
+/// A column of stored sketches read in place, whatever binary type the scan produced (Parquet
+/// scans give views): no copy of the bytes, which `sketch_merge` reads once each.
+enum StoredColumn<'a> {
+    View(&'a BinaryViewArray),
+    Binary(&'a BinaryArray),
+    Large(&'a LargeBinaryArray),
+}
+
+impl<'a> StoredColumn<'a> {
+    fn new(function: &str, array: &'a ArrayRef) -> Result<Self> {
+        if let Some(view) = array.as_binary_view_opt() {
+            Ok(StoredColumn::View(view))
+        } else if let Some(binary) = array.as_binary_opt::<i32>() {
+            Ok(StoredColumn::Binary(binary))
+        } else if let Some(large) = array.as_binary_opt::<i64>() {
+            Ok(StoredColumn::Large(large))
+        } else {
+            exec_err!(
+                "{function} takes sketches (binary), not {}",
+                array.data_type()
+            )
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            StoredColumn::View(a) => a.len(),
+            StoredColumn::Binary(a) => a.len(),
+            StoredColumn::Large(a) => a.len(),
+        }
+    }
+
+    /// Row `row`'s bytes, `None` when it is NULL.
+    fn get(&self, row: usize) -> Option<&'a [u8]> {
+        match self {
+            StoredColumn::View(a) => a.is_valid(row).then(|| a.value(row)),
+            StoredColumn::Binary(a) => a.is_valid(row).then(|| a.value(row)),
+            StoredColumn::Large(a) => a.is_valid(row).then(|| a.value(row)),
+        }
+    }
 }
 
 fn decode(function: &str, bytes: &[u8]) -> Result<Sketch> {
@@ -113,17 +156,17 @@ impl AggregateUDFImpl for SketchAggregate {
     /// One sketch per group, updated row by row: DataFusion's generic adapter would instead
     /// sort each batch by group and call a per-group accumulator on every slice, which costs
     /// more than the sketches themselves when groups are many (the rollups have one per hour,
-    /// model and provider).
+    /// model and provider). Building, groups are many with few values each, so they hold sparse
+    /// sketches; merging, few groups take many stored sketches each, so they hold dense ones.
     fn create_groups_accumulator(
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(SketchGroups {
-            name: self.name,
-            merges_sketches: self.merges_sketches,
-            sketches: Vec::new(),
-            heap: 0,
-        }))
+        if self.merges_sketches {
+            Ok(Box::new(SketchGroups::<DenseSketch>::new(self.name, true)))
+        } else {
+            Ok(Box::new(SketchGroups::<Sketch>::new(self.name, false)))
+        }
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -144,8 +187,8 @@ struct SketchAccumulator {
 
 impl SketchAccumulator {
     fn merge_sketches(&mut self, column: &ArrayRef) -> Result<()> {
-        let column = binary_column(column)?;
-        for bytes in column.iter().flatten() {
+        let column = StoredColumn::new(self.name, column)?;
+        for bytes in (0..column.len()).filter_map(|row| column.get(row)) {
             self.sketch.merge(&decode(self.name, bytes)?);
         }
         Ok(())
@@ -194,12 +237,58 @@ impl Accumulator for SketchAccumulator {
     }
 }
 
+/// What a group of [`SketchGroups`] holds.
+trait GroupSketch: Default + std::fmt::Debug + Send + Sync + 'static {
+    fn add(&mut self, value: f64);
+    fn merge_stored(&mut self, bytes: &[u8]) -> std::result::Result<(), SketchError>;
+    fn heap_size(&self) -> usize;
+    /// The stored form, `None` for an empty sketch (the aggregate of no values is NULL).
+    fn stored(&self) -> Option<Vec<u8>>;
+}
+
+impl GroupSketch for Sketch {
+    fn add(&mut self, value: f64) {
+        Sketch::add(self, value);
+    }
+
+    fn merge_stored(&mut self, bytes: &[u8]) -> std::result::Result<(), SketchError> {
+        self.merge(&Sketch::from_bytes(bytes)?);
+        Ok(())
+    }
+
+    fn heap_size(&self) -> usize {
+        Sketch::heap_size(self)
+    }
+
+    fn stored(&self) -> Option<Vec<u8>> {
+        (!self.is_empty()).then(|| self.to_bytes())
+    }
+}
+
+impl GroupSketch for DenseSketch {
+    fn add(&mut self, value: f64) {
+        DenseSketch::add(self, value);
+    }
+
+    fn merge_stored(&mut self, bytes: &[u8]) -> std::result::Result<(), SketchError> {
+        DenseSketch::merge_stored(self, bytes)
+    }
+
+    fn heap_size(&self) -> usize {
+        DenseSketch::heap_size(self)
+    }
+
+    fn stored(&self) -> Option<Vec<u8>> {
+        (!self.is_empty()).then(|| self.to_sketch().to_bytes())
+    }
+}
+
 /// The sketches of many groups at once (see `create_groups_accumulator`).
 #[derive(Debug)]
-struct SketchGroups {
+struct SketchGroups<S> {
     name: &'static str,
     merges_sketches: bool,
-    sketches: Vec<Sketch>,
+    sketches: Vec<S>,
     /// The sketches' heap bytes, kept as they change: `size` is asked after every batch.
     heap: usize,
 }
@@ -209,22 +298,32 @@ fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
     filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
-impl SketchGroups {
+impl<S: GroupSketch> SketchGroups<S> {
+    fn new(name: &'static str, merges_sketches: bool) -> Self {
+        SketchGroups {
+            name,
+            merges_sketches,
+            sketches: Vec::new(),
+            heap: 0,
+        }
+    }
+
     fn merge_rows(
         &mut self,
         column: &ArrayRef,
         group_indices: &[usize],
         filter: Option<&BooleanArray>,
     ) -> Result<()> {
-        let column = binary_column(column)?;
+        let column = StoredColumn::new(self.name, column)?;
         for (row, &group) in group_indices.iter().enumerate() {
-            if column.is_null(row) || !selected(filter, row) {
+            let Some(bytes) = column.get(row).filter(|_| selected(filter, row)) else {
                 continue;
-            }
-            let other = decode(self.name, column.value(row))?;
+            };
             let sketch = &mut self.sketches[group];
             let before = sketch.heap_size();
-            sketch.merge(&other);
+            sketch
+                .merge_stored(bytes)
+                .map_err(|e| DataFusionError::Execution(format!("{}: {e}", self.name)))?;
             self.heap = self.heap + sketch.heap_size() - before;
         }
         Ok(())
@@ -232,17 +331,12 @@ impl SketchGroups {
 
     fn emit(&mut self, emit_to: EmitTo) -> ArrayRef {
         let taken = emit_to.take_needed(&mut self.sketches);
-        self.heap = self.sketches.iter().map(Sketch::heap_size).sum();
-        Arc::new(
-            taken
-                .iter()
-                .map(|s| (!s.is_empty()).then(|| s.to_bytes()))
-                .collect::<BinaryArray>(),
-        )
+        self.heap = self.sketches.iter().map(S::heap_size).sum();
+        Arc::new(taken.iter().map(S::stored).collect::<BinaryArray>())
     }
 }
 
-impl GroupsAccumulator for SketchGroups {
+impl<S: GroupSketch> GroupsAccumulator for SketchGroups<S> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -253,7 +347,7 @@ impl GroupsAccumulator for SketchGroups {
         let Some(column) = values.first() else {
             return exec_err!("{} takes one argument", self.name);
         };
-        self.sketches.resize_with(total_num_groups, Sketch::new);
+        self.sketches.resize_with(total_num_groups, S::default);
         if self.merges_sketches {
             return self.merge_rows(column, group_indices, opt_filter);
         }
@@ -288,7 +382,7 @@ impl GroupsAccumulator for SketchGroups {
         let Some(column) = values.first() else {
             return exec_err!("{}: missing state", self.name);
         };
-        self.sketches.resize_with(total_num_groups, Sketch::new);
+        self.sketches.resize_with(total_num_groups, S::default);
         self.merge_rows(column, group_indices, None)
     }
 
@@ -302,11 +396,9 @@ impl GroupsAccumulator for SketchGroups {
             return exec_err!("{} takes one argument", self.name);
         };
         let states: BinaryArray = if self.merges_sketches {
-            let column = binary_column(column)?;
+            let column = StoredColumn::new(self.name, column)?;
             (0..column.len())
-                .map(|row| {
-                    (column.is_valid(row) && selected(opt_filter, row)).then(|| column.value(row))
-                })
+                .map(|row| column.get(row).filter(|_| selected(opt_filter, row)))
                 .collect()
         } else {
             let column = cast(column, &DataType::Float64)?;
@@ -326,7 +418,7 @@ impl GroupsAccumulator for SketchGroups {
     }
 
     fn size(&self) -> usize {
-        self.sketches.capacity() * size_of::<Sketch>() + self.heap
+        self.sketches.capacity() * size_of::<S>() + self.heap
     }
 }
 
