@@ -29,7 +29,7 @@ const MAX_LISTED_REJECTIONS: usize = 1000;
 const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// How the write API is configured.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IngestConfig {
     /// The bearer token a post must carry.
     pub token: String,
@@ -39,6 +39,18 @@ pub struct IngestConfig {
     pub body_timeout: Duration,
     /// Posts waiting for the writer; past it a post is answered 429.
     pub queue: usize,
+}
+
+/// Everything but the token, which must not reach logs.
+impl std::fmt::Debug for IngestConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestConfig")
+            .field("token", &"<redacted>")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("body_timeout", &self.body_timeout)
+            .field("queue", &self.queue)
+            .finish()
+    }
 }
 
 impl IngestConfig {
@@ -412,7 +424,14 @@ async fn accept(
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{IngestConfig, constant_time_eq};
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let printed = format!("{:?}", IngestConfig::new("s3cret-token-0123456789".into()));
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("<redacted>") && printed.contains("max_body_bytes: 16777216"));
+    }
 
     #[test]
     fn tokens_compare_whole() {
