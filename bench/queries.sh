@@ -9,8 +9,9 @@
 # RUNS (timed runs per view, default 5, after one warm-up), NO_BUILD=1 (use the existing
 # binary), TOKENBOARD_BIN (default target/release/tokenboard).
 #
-# Reuses bench/out/workload-ROWS.jsonl (or .jsonl.zst) and bench/out/lake when they hold ROWS
-# records, else generates and ingests them exactly as bench/ingest.sh does.
+# Reuses bench/out/workload-ROWS.jsonl (or .jsonl.zst) and bench/out/lake-ROWS when they hold
+# ROWS records, else generates and ingests them exactly as bench/ingest.sh does; one lake per
+# size, so that 2M and 20M can be compared without re-ingesting.
 #
 # What is measured:
 # - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (planning
@@ -50,7 +51,7 @@ if [ ! -f "$input" ]; then
   "$bin" --quiet generate --rows "$rows" --days 14 --seed 1 --end 2026-11-20T00:00:00Z --out "$input"
 fi
 
-lake="$out/lake"
+lake="$out/lake-$rows"
 stored=$("$bin" --data "$lake" --quiet sql --format csv "SELECT count(*) FROM generations" 2>/dev/null \
   | tail -n 1 || true)
 if [ "$stored" != "$rows" ]; then

@@ -4,6 +4,7 @@
 mod catalog;
 mod output;
 mod rows;
+mod snapshot_table;
 
 pub use catalog::{DEFAULT_LIMIT, MAX_LIMIT, Period, View, ViewRequest, Window, data_through};
 pub use output::{Format, write_batches};
@@ -18,11 +19,13 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::ScalarValue;
-use datafusion::datasource::MemTable;
+use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use deltalake::DeltaTable;
 use tokenboard_ingest::{Lake, TableName};
+
+use crate::snapshot_table::SnapshotTable;
 
 pub use datafusion;
 
@@ -128,7 +131,13 @@ impl LakeSession {
                 continue;
             };
             table.update_datafusion_session(&ctx.state())?;
-            ctx.register_table(name.as_str(), table.table_provider().await?)?;
+            let delta: Arc<dyn TableProvider> = table.table_provider().await?;
+            let provider: Arc<dyn TableProvider> =
+                match SnapshotTable::try_new(&ctx, &table, delta.schema())? {
+                    Some(snapshot) => Arc::new(snapshot),
+                    None => delta,
+                };
+            ctx.register_table(name.as_str(), provider)?;
             versions.insert(name.as_str(), table.version().unwrap_or(0));
             tables.insert(name.as_str(), table);
         }
