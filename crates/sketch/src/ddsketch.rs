@@ -74,35 +74,20 @@ impl Mapping {
 }
 
 /// A mergeable quantile sketch of non-negative values.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Sketch {
-    count: u64,
-    zero_count: u64,
-    min: f64,
-    max: f64,
+    totals: Totals,
     /// The non-empty bins as (key, count), sorted by key. Sparse, because a rollup holds one
     /// sketch per endpoint and hour, most of a few dozen values spread over hundreds of keys.
     bins: Vec<(i32, u64)>,
 }
 
-impl Default for Sketch {
-    fn default() -> Self {
-        Sketch {
-            count: 0,
-            zero_count: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            bins: Vec::new(),
-        }
-    }
-}
-
 impl fmt::Debug for Sketch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sketch")
-            .field("count", &self.count)
-            .field("min", &self.min)
-            .field("max", &self.max)
+            .field("count", &self.totals.count)
+            .field("min", &self.totals.min)
+            .field("max", &self.totals.max)
             .field("bins", &self.bins.len())
             .finish()
     }
@@ -115,11 +100,11 @@ impl Sketch {
 
     /// The number of values added.
     pub fn count(&self) -> u64 {
-        self.count
+        self.totals.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.totals.count == 0
     }
 
     /// Memory held beyond the struct, for DataFusion's memory accounting.
@@ -130,16 +115,8 @@ impl Sketch {
     /// Adds a value. Negative, infinite and NaN values are not counted: the sketch is defined
     /// for the non-negative measurements it holds (TTFT, throughput), which validation ensures.
     pub fn add(&mut self, value: f64) {
-        if !value.is_finite() || value < 0.0 {
-            return;
-        }
-        self.count += 1;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-        if value < MIN_POSITIVE {
-            self.zero_count += 1;
-        } else {
-            self.add_to_bin(MAPPING.key(value), 1);
+        if let Some(key) = self.totals.add(value) {
+            self.add_to_bin(key, 1);
         }
     }
 
@@ -161,10 +138,7 @@ impl Sketch {
         if other.is_empty() {
             return;
         }
-        self.count += other.count;
-        self.zero_count += other.zero_count;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
+        self.totals.merge(&other.totals);
         // Both bin lists are sorted: one linear merge.
         let mut merged = Vec::with_capacity(self.bins.len().max(other.bins.len()));
         let (mut mine, mut theirs) = (self.bins.iter().peekable(), other.bins.iter().peekable());
@@ -191,7 +165,7 @@ impl Sketch {
         if self.is_empty() || !(0.0..=1.0).contains(&q) {
             return None;
         }
-        let rank = q * (self.count - 1) as f64;
+        let rank = q * (self.totals.count - 1) as f64;
         let below = rank.floor();
         let fraction = rank - below;
         let low = self.value_at_rank(below as u64);
@@ -205,35 +179,35 @@ impl Sketch {
     /// The value of the `rank`-th smallest value (0-based), within α; the extremes are exact.
     fn value_at_rank(&self, rank: u64) -> f64 {
         if rank == 0 {
-            return self.min;
+            return self.totals.min;
         }
-        if rank + 1 >= self.count {
-            return self.max;
+        if rank + 1 >= self.totals.count {
+            return self.totals.max;
         }
-        if rank < self.zero_count {
+        if rank < self.totals.zero_count {
             return 0.0;
         }
-        let mut seen = self.zero_count;
+        let mut seen = self.totals.zero_count;
         for &(key, count) in &self.bins {
             seen += count;
             if rank < seen {
-                return MAPPING.value(key).clamp(self.min, self.max);
+                return MAPPING.value(key).clamp(self.totals.min, self.totals.max);
             }
         }
-        self.max
+        self.totals.max
     }
 
     /// The stored form (format 1, see the module documentation).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(24 + 3 * self.bins.len());
         out.push(FORMAT);
-        put_varint(&mut out, self.count);
+        put_varint(&mut out, self.totals.count);
         if self.is_empty() {
             return out;
         }
-        put_varint(&mut out, self.zero_count);
-        out.extend_from_slice(&self.min.to_le_bytes());
-        out.extend_from_slice(&self.max.to_le_bytes());
+        put_varint(&mut out, self.totals.zero_count);
+        out.extend_from_slice(&self.totals.min.to_le_bytes());
+        out.extend_from_slice(&self.totals.max.to_le_bytes());
         put_varint(&mut out, self.bins.len() as u64);
         let mut previous = 0i64;
         for &(key, count) in &self.bins {
@@ -252,10 +226,7 @@ impl Sketch {
             return Ok(Sketch::default());
         };
         Ok(Sketch {
-            count: header.count,
-            zero_count: header.zero_count,
-            min: header.min,
-            max: header.max,
+            totals: header,
             bins,
         })
     }
@@ -266,28 +237,12 @@ impl Sketch {
 /// list merge. Few groups take many merges there (an endpoint's hours over a week), and a dense
 /// array spans at most the keys between the smallest and largest value (about 230 for values
 /// from 0.1 to 10).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct DenseSketch {
-    count: u64,
-    zero_count: u64,
-    min: f64,
-    max: f64,
+    totals: Totals,
     /// The key of `counts[0]`.
     offset: i32,
     counts: Vec<u64>,
-}
-
-impl Default for DenseSketch {
-    fn default() -> Self {
-        DenseSketch {
-            count: 0,
-            zero_count: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            offset: 0,
-            counts: Vec::new(),
-        }
-    }
 }
 
 impl DenseSketch {
@@ -296,7 +251,7 @@ impl DenseSketch {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.totals.count == 0
     }
 
     /// Memory held beyond the struct, for DataFusion's memory accounting.
@@ -310,26 +265,15 @@ impl DenseSketch {
         let (offset, counts) = (&mut self.offset, &mut self.counts);
         let header = read_stored(bytes, |key, count| add_dense(offset, counts, key, count))?;
         if let Some(header) = header {
-            self.count += header.count;
-            self.zero_count += header.zero_count;
-            self.min = self.min.min(header.min);
-            self.max = self.max.max(header.max);
+            self.totals.merge(&header);
         }
         Ok(())
     }
 
     /// Adds a value, as [`Sketch::add`] does.
     pub fn add(&mut self, value: f64) {
-        if !value.is_finite() || value < 0.0 {
-            return;
-        }
-        self.count += 1;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-        if value < MIN_POSITIVE {
-            self.zero_count += 1;
-        } else {
-            add_dense(&mut self.offset, &mut self.counts, MAPPING.key(value), 1);
+        if let Some(key) = self.totals.add(value) {
+            add_dense(&mut self.offset, &mut self.counts, key, 1);
         }
     }
 
@@ -344,10 +288,7 @@ impl DenseSketch {
             return Sketch::default();
         }
         Sketch {
-            count: self.count,
-            zero_count: self.zero_count,
-            min: self.min,
-            max: self.max,
+            totals: self.totals,
             bins,
         }
     }
@@ -376,12 +317,52 @@ fn add_dense(offset: &mut i32, counts: &mut Vec<u64>, key: i32, count: u64) {
 /// [`DenseSketch`].
 const STORED_KEYS: std::ops::RangeInclusive<i64> = -1100..=36000;
 
-/// A stored sketch's totals.
-struct StoredHeader {
+/// What a sketch knows besides its bins; a stored sketch's header.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Totals {
+    /// All values, zeros included.
     count: u64,
+    /// Values below `MIN_POSITIVE`, which have no bin.
     zero_count: u64,
     min: f64,
     max: f64,
+}
+
+impl Default for Totals {
+    fn default() -> Self {
+        Totals {
+            count: 0,
+            zero_count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Totals {
+    /// Counts a value and returns the key of the bin it goes in; `None` when it needs no bin:
+    /// a zero, or a negative, infinite or NaN value, which no sketch counts (they are defined
+    /// for the non-negative measurements validation lets through).
+    fn add(&mut self, value: f64) -> Option<i32> {
+        if !value.is_finite() || value < 0.0 {
+            return None;
+        }
+        self.count += 1;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        if value < MIN_POSITIVE {
+            self.zero_count += 1;
+            return None;
+        }
+        Some(MAPPING.key(value))
+    }
+
+    fn merge(&mut self, other: &Totals) {
+        self.count += other.count;
+        self.zero_count += other.zero_count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
 }
 
 /// Reads the stored form, handing each bin to `on_bin` in increasing key order; `None` for the
@@ -389,7 +370,7 @@ struct StoredHeader {
 fn read_stored(
     bytes: &[u8],
     mut on_bin: impl FnMut(i32, u64),
-) -> Result<Option<StoredHeader>, SketchError> {
+) -> Result<Option<Totals>, SketchError> {
     let (&format, mut rest) = bytes.split_first().ok_or(SketchError::Empty)?;
     if format != FORMAT {
         return Err(SketchError::UnknownFormat(format));
@@ -442,7 +423,7 @@ fn read_stored(
     if !rest.is_empty() {
         return Err(SketchError::Corrupt("bytes after the last bin"));
     }
-    Ok(Some(StoredHeader {
+    Ok(Some(Totals {
         count,
         zero_count,
         min,

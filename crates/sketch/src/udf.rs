@@ -50,13 +50,8 @@ fn sketch_signature(extra: &[DataType]) -> Signature {
     Signature::one_of(variants, Volatility::Immutable)
 }
 
-/// Reads a column of stored sketches, whatever binary type the scan produced.
-fn binary_column(array: &ArrayRef) -> Result<BinaryArray> {
-    Ok(cast(array, &DataType::Binary)?.as_binary::<i32>().clone())
-}
-
 /// A column of stored sketches read in place, whatever binary type the scan produced (Parquet
-/// scans give views): no copy of the bytes, which `sketch_merge` reads once each.
+/// scans give views): no copy of the bytes, which each function reads once.
 enum StoredColumn<'a> {
     View(&'a BinaryViewArray),
     Binary(&'a BinaryArray),
@@ -453,11 +448,11 @@ impl ScalarUDFImpl for SketchQuantile {
         let [sketches, quantiles] = arrays.as_slice() else {
             return exec_err!("sketch_quantile takes a sketch and a quantile");
         };
-        let sketches = binary_column(sketches)?;
+        let sketches = StoredColumn::new("sketch_quantile", sketches)?;
         let quantiles = quantiles.as_primitive::<Float64Type>();
         let mut out = Vec::with_capacity(sketches.len());
-        for (bytes, q) in sketches.iter().zip(quantiles.iter()) {
-            let (Some(bytes), Some(q)) = (bytes, q) else {
+        for (row, q) in quantiles.iter().enumerate() {
+            let (Some(bytes), Some(q)) = (sketches.get(row), q) else {
                 out.push(None);
                 continue;
             };
@@ -501,11 +496,11 @@ impl ScalarUDFImpl for SketchCount {
         let Some(sketches) = arrays.first() else {
             return exec_err!("sketch_count takes a sketch");
         };
-        let sketches = binary_column(sketches)?;
-        let counts = sketches
-            .iter()
-            .map(|bytes| {
-                bytes
+        let sketches = StoredColumn::new("sketch_count", sketches)?;
+        let counts = (0..sketches.len())
+            .map(|row| {
+                sketches
+                    .get(row)
                     .map(|bytes| {
                         let count = decode("sketch_count", bytes)?.count();
                         Ok(i64::try_from(count).unwrap_or(i64::MAX))
