@@ -50,6 +50,12 @@ impl SeenIds {
         set.extend(keys);
     }
 
+    pub fn contains(&self, date_days: i32, key: u128) -> bool {
+        self.by_date
+            .get(&date_days)
+            .is_some_and(|keys| keys.contains(&key))
+    }
+
     /// Records the id and returns true if it was not seen before.
     pub fn insert(&mut self, date_days: i32, key: u128) -> bool {
         self.by_date.entry(date_days).or_default().insert(key)

@@ -298,8 +298,13 @@ impl LakeTable {
         Ok(())
     }
 
-    /// The ids already stored for one date, as dedupe keys.
+    /// The generation ids already stored for one date, as dedupe keys: `id` of `generations`,
+    /// `generation_id` of `attempts` (each of a generation's attempt rows gives its key).
     pub async fn id_keys_on(&self, date_days: i32) -> Result<Vec<u128>, Error> {
+        let id_column = match self.name {
+            TableName::Attempts => "generation_id",
+            _ => "id",
+        };
         let ctx = SessionContext::new();
         self.table.update_datafusion_session(&ctx.state())?;
         let provider = self.table.table_provider().await?;
@@ -307,7 +312,9 @@ impl LakeTable {
         let date = chrono::NaiveDate::from_num_days_from_ce_opt(date_days + 719_163)
             .ok_or_else(|| DeltaTableError::generic(format!("date {date_days} out of range")))?;
         let batches = ctx
-            .sql(&format!("SELECT id FROM t WHERE date = DATE '{date}'"))
+            .sql(&format!(
+                "SELECT {id_column} FROM t WHERE date = DATE '{date}'"
+            ))
             .await?
             .collect()
             .await?;
@@ -318,7 +325,12 @@ impl LakeTable {
             let column = column
                 .as_any()
                 .downcast_ref::<StringArray>()
-                .ok_or_else(|| DeltaTableError::generic("generations.id is not a string column"))?;
+                .ok_or_else(|| {
+                    DeltaTableError::generic(format!(
+                        "{}.{id_column} is not a string column",
+                        self.name.as_str()
+                    ))
+                })?;
             ids.extend(column.iter().flatten().map(crate::dedupe::id_key));
         }
         Ok(ids)

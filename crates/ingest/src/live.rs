@@ -6,6 +6,11 @@
 //! a parse and a commit, not a scan. Posts have no resumable identity (unlike files), so exactly
 //! once rests on the ids alone: a client that retries a post after losing the answer gets its
 //! lines counted as duplicates and stored once.
+//!
+//! A batch commits to `quarantine`, `attempts`, then `generations`. One that fails between the
+//! last two leaves attempts whose generations are not stored; the retry stores the generations
+//! and skips their attempts, which are there already. Rejected lines have no id: a retry after
+//! a failure past the `quarantine` commit quarantines them again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
@@ -63,6 +68,9 @@ pub struct LiveWriter {
     tables: Option<Tables>,
     feedback: Option<LakeTable>,
     seen: SeenIds,
+    /// Generations whose attempts are stored but which are not: left by a batch that failed
+    /// between those commits. Loaded with `seen`, per date.
+    attempted: SeenIds,
     seen_dates: BTreeSet<i32>,
     options: IngestOptions,
 }
@@ -84,6 +92,7 @@ impl LiveWriter {
             tables: None,
             feedback: None,
             seen: SeenIds::default(),
+            attempted: SeenIds::default(),
             seen_dates: BTreeSet::new(),
             options: IngestOptions::default(),
         };
@@ -124,6 +133,7 @@ impl LiveWriter {
             // Ids of the failed batch may be in `seen` without being stored: start over from
             // what the tables hold.
             self.seen = SeenIds::default();
+            self.attempted = SeenIds::default();
             self.seen_dates.clear();
             self.tables = None;
             self.feedback = None;
@@ -186,15 +196,18 @@ impl LiveWriter {
             }
             if self.seen_dates.len() >= MAX_CACHED_DATES {
                 self.seen = SeenIds::default();
+                self.attempted = SeenIds::default();
                 self.seen_dates.clear();
             }
-            let generations = &self.tables().await?.generations;
-            let keys = if generations.version().is_none_or(|v| v == 0) {
-                Vec::new()
-            } else {
-                generations.id_keys_on(date).await?
-            };
-            self.seen.load(date, keys);
+            let tables = self.tables().await?;
+            let stored = stored_keys(&tables.generations, date).await?;
+            let attempted = stored_keys(&tables.attempts, date).await?;
+            self.seen.load(date, stored);
+            let orphans = attempted
+                .into_iter()
+                .filter(|&key| !self.seen.contains(date, key))
+                .collect();
+            self.attempted.load(date, orphans);
             self.seen_dates.insert(date);
         }
         let keep_generation: Vec<bool> = part
@@ -218,7 +231,10 @@ impl LiveWriter {
             .batches
             .attempt_parent
             .iter()
-            .map(|&row| keep_generation[row as usize])
+            .map(|&row| {
+                let (key, date, _) = part.keys[row as usize];
+                keep_generation[row as usize] && !self.attempted.contains(date, key)
+            })
             .collect();
         let generations = keep_rows(part.batches.generations, keep_generation)?;
         let attempts = keep_rows(part.batches.attempts, keep_attempts)?;
@@ -321,6 +337,15 @@ impl LiveWriter {
 
 /// A whole body as one block of numbered lines (the server bounds its size), and its line
 /// count.
+/// The generation ids `table` holds on a date, as dedupe keys.
+async fn stored_keys(table: &LakeTable, date: i32) -> Result<Vec<u128>, Error> {
+    // Version 0 is the empty table `open_or_create` made.
+    if table.version().is_none_or(|v| v == 0) {
+        return Ok(Vec::new());
+    }
+    table.id_keys_on(date).await
+}
+
 fn split_lines(source: &str, body: Vec<u8>) -> Result<(Block, u64), Error> {
     let size = body.len();
     let mut reader = LineReader::new(Cursor::new(body));

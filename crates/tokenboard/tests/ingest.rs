@@ -552,6 +552,44 @@ fn a_crash_at_any_commit_loses_and_doubles_nothing() {
     }
 }
 
+/// A batch that fails between its `attempts` and `generations` commits (here a file ingest
+/// killed before its third commit) leaves attempts whose generations are not stored. Posting
+/// the same lines afterwards, as a client retrying does, stores every generation and attempt
+/// once.
+#[test]
+fn posting_after_a_partial_commit_stores_each_attempt_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generate(dir.path(), "input.jsonl", 500, 31);
+    let expected = expected_totals(&[&input]);
+    let data = dir.path().join("lake");
+    let crashed = tokenboard(&data)
+        .arg("ingest")
+        .arg(&input)
+        .env("TOKENBOARD_FAULT", "before-commit:3")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success(), "the fault did not fire");
+    let partial = stored_totals(&data);
+    assert_eq!(
+        (partial.generations, partial.attempts),
+        (0, expected.attempts),
+        "commits 1 and 2 are the quarantine and the attempts"
+    );
+
+    let lake = tokenboard_ingest::Lake::new(data.to_str().unwrap()).unwrap();
+    let body = std::fs::read(&input).unwrap();
+    let summaries = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut writer = tokenboard_ingest::LiveWriter::open(&lake).await.unwrap();
+        let post = tokenboard_ingest::Post {
+            source: "retry".to_owned(),
+            body,
+        };
+        writer.write(vec![post]).await.unwrap()
+    });
+    assert_eq!(summaries[0].accepted, expected.generations);
+    assert_eq!(stored_totals(&data), expected);
+}
+
 /// SIGKILLs a real ingest at moments set by its own progress messages (the kill lands somewhere
 /// after each), reruns it, and checks the totals.
 #[test]
