@@ -2,8 +2,10 @@
 -- on hour boundaries. Every count and sum the views need, and the TTFT and throughput sketches
 -- (1% relative accuracy), which merge across hours. `provider` is NULL for generations that no
 -- provider served. Definitions: queries/README.md.
+-- Hours are `date_bin(INTERVAL '1 hour', ...)`: for UTC timestamps the same as `date_trunc`,
+-- without its time-zone arithmetic per row (a fifth of a rebuild's time).
 SELECT
-    date_trunc('hour', created_at) AS hour,
+    date_bin(INTERVAL '1 hour', created_at) AS hour,
     model,
     provider_name AS provider,
     count(*) AS requests,
@@ -25,7 +27,7 @@ SELECT
     sketch_build(CASE WHEN generation_time > 0 AND tokens_completion > 0
                       THEN tokens_completion / (generation_time / 1000.0) END) AS throughput,
     max(created_at) AS last_created_at,
-    CAST(date_trunc('hour', created_at) AS DATE) AS date
+    CAST(date_bin(INTERVAL '1 hour', created_at) AS DATE) AS date
 FROM generations
 WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
   AND created_at >= $start AND created_at < $end
