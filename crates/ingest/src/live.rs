@@ -335,8 +335,6 @@ impl LiveWriter {
     }
 }
 
-/// A whole body as one block of numbered lines (the server bounds its size), and its line
-/// count.
 /// The generation ids `table` holds on a date, as dedupe keys.
 async fn stored_keys(table: &LakeTable, date: i32) -> Result<Vec<u128>, Error> {
     // Version 0 is the empty table `open_or_create` made.
@@ -346,6 +344,8 @@ async fn stored_keys(table: &LakeTable, date: i32) -> Result<Vec<u128>, Error> {
     table.id_keys_on(date).await
 }
 
+/// A whole body as one block of numbered lines (the server bounds its size), and its line
+/// count.
 fn split_lines(source: &str, body: Vec<u8>) -> Result<(Block, u64), Error> {
     let size = body.len();
     let mut reader = LineReader::new(Cursor::new(body));
