@@ -49,8 +49,6 @@ pub enum Error {
     UnknownSection,
     #[error("encoding metrics")]
     Metrics,
-    #[error("serving HTTP: {0}")]
-    Serve(#[source] std::io::Error),
     #[error("opening the tables for posts: {0}")]
     Lake(#[from] tokenboard_ingest::Error),
 }
@@ -62,6 +60,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 
 /// A request that takes longer than this gets a 503 instead of holding a connection.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client that has not sent a request's headers within this is disconnected: one trickling
+/// them a byte at a time would otherwise hold a task and a socket for as long as it likes.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The whole site as one router: pages, API, health, metrics and the stylesheet.
 pub fn router(site: Site) -> Router {
@@ -119,12 +121,64 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    serve_with_header_timeout(site, listener, shutdown, HEADER_READ_TIMEOUT).await
+}
+
+/// [`serve`], disconnecting clients that take longer than `header_timeout` to send a request's
+/// headers. On shutdown it stops accepting, lets each connection finish the request it is
+/// answering, and returns once all are closed.
+///
+/// Its own accept loop rather than `axum::serve`, which sets no timer on hyper's connections
+/// and so has no header timeout.
+pub async fn serve_with_header_timeout(
+    site: Site,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    header_timeout: Duration,
+) -> Result<(), Error> {
     let refresh = site.spawn_refresh(Duration::from_secs(1));
-    let served = axum::serve(listener, router(site))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router(site);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    // Every connection watches this; a send tells them all to close after their request.
+    let (closing, closing_seen) = tokio::sync::watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: give open connections a moment to close
+                    // instead of spinning on the error (as axum::serve does).
+                    tracing::warn!(%error, "accepting a connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let mut closing = closing_seen.clone();
+        connections.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                // A connection error (a reset, a header timeout) ends only that connection.
+                _ = connection.as_mut() => return,
+                _ = closing.changed() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+        // Forget finished connections as we go, so the set holds only open ones.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = closing.send(());
+    while connections.join_next().await.is_some() {}
     refresh.abort();
-    served.map_err(Error::Serve)
+    Ok(())
 }
 
 /// `day`, `week` (the default) or `month`.
