@@ -4,6 +4,8 @@
 #   bench/ingest.sh [ROWS]        # default 2,000,000 records (~1.3 GB)
 #
 # Needs the Python package duckdb (pip install duckdb==2.0.1) and GNU time (/usr/bin/time).
+# Environment: NO_BUILD=1 (use the existing binary), TOKENBOARD_BIN (default
+# target/release/tokenboard; setting it also skips the build).
 # Prints records/s, bytes stored per record and peak RSS for both; writes under bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +13,9 @@ rows=${1:-2000000}
 out=bench/out
 mkdir -p "$out"
 # The test command's build, so tests and benchmarks share one compile of the data stack.
-[ -n "${NO_BUILD:-}" ] || cargo test --release --workspace --features tokenboard/pg --no-run --quiet
-bin=target/release/tokenboard
+[ -n "${NO_BUILD:-}" ] || [ -n "${TOKENBOARD_BIN:-}" ] \
+  || cargo test --release --workspace --features tokenboard/pg --no-run --quiet
+bin=${TOKENBOARD_BIN:-target/release/tokenboard}
 input="$out/workload-$rows.jsonl"
 if [ ! -f "$input" ]; then
   "$bin" --quiet generate --rows "$rows" --days 14 --seed 1 --end 2026-11-20T00:00:00Z --out "$input"

@@ -108,6 +108,14 @@ async fn top_models_day_ties_variants_and_change() {
 async fn top_models_week_has_an_empty_previous_window() {
     let dir = tempfile::tempdir().unwrap();
     let session = fixture_session(dir.path()).await;
+    // The day first, on the same session: the week must bind its own parameters into the plan
+    // the session prepared for top-models, not reuse the day's.
+    let day: Vec<TopModel> = rows(
+        &session,
+        ViewRequest::new(View::TopModels).period(Period::Day),
+    )
+    .await;
+    assert_eq!((day[0].tokens, day[0].requests), (1355, 4));
     let top: Vec<TopModel> = rows(
         &session,
         ViewRequest::new(View::TopModels).period(Period::Week),
