@@ -110,14 +110,13 @@ pub struct LakeSession {
     newest: Mutex<Option<Option<DateTime<Utc>>>>,
     /// Each statement with placeholders planned once per session, as a prepared statement is
     /// (parsing took 9 of model-providers' 32 ms at 2M records, optimizing most of the rest).
-    prepared: Mutex<HashMap<String, Prepared>>,
+    prepared: Mutex<HashMap<String, Arc<Prepared>>>,
     /// What a prepared plan still needs once its values are bound: folding them, and pushing
     /// a bound `LIMIT` into the sort below it (a top-k).
     after_binding: Arc<Optimizer>,
 }
 
 /// A statement planned with its placeholders unbound.
-#[derive(Clone)]
 struct Prepared {
     /// As planned from the SQL.
     plan: LogicalPlan,
@@ -213,7 +212,7 @@ impl LakeSession {
     /// Runs any SQL. The result holds at least one batch, empty if need be, so that its schema
     /// is known even without rows.
     pub async fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, Error> {
-        collect(self.ctx.sql(query).await?).await
+        collect(self.ctx.sql(query).await?, &self.ctx).await
     }
 
     /// Runs SQL with named parameters (`$start`, ...), bound as values, never spliced into text.
@@ -363,7 +362,7 @@ impl LakeSession {
         params: Vec<(&str, ScalarValue)>,
     ) -> Result<Vec<RecordBatch>, Error> {
         let prepared = self.prepare(sql).await?;
-        if let Some((optimized, types)) = prepared.optimized {
+        if let Some((optimized, types)) = &prepared.optimized {
             // Each value as the type its placeholder was planned with: a literal of another type
             // (Utf8 beside a Utf8View column) would meet no cast, as the analyzer has run.
             let params = params
@@ -379,7 +378,9 @@ impl LakeSession {
                 })
                 .collect::<Result<Vec<_>, DataFusionError>>()?;
             let state = self.ctx.state();
-            let bound = optimized.with_param_values(ParamValues::from(params))?;
+            let bound = optimized
+                .clone()
+                .with_param_values(ParamValues::from(params))?;
             let bound = self.after_binding.optimize(bound, &state, |_, _| {})?;
             let physical = state
                 .query_planner()
@@ -387,12 +388,12 @@ impl LakeSession {
                 .await?;
             return collect_plan(physical, &self.ctx).await;
         }
-        let bound = prepared.plan.with_param_values(params)?;
-        collect(self.ctx.execute_logical_plan(bound).await?).await
+        let bound = prepared.plan.clone().with_param_values(params)?;
+        collect(self.ctx.execute_logical_plan(bound).await?, &self.ctx).await
     }
 
     /// `sql` planned with its placeholders unbound, from the session's cache.
-    async fn prepare(&self, sql: &str) -> Result<Prepared, Error> {
+    async fn prepare(&self, sql: &str) -> Result<Arc<Prepared>, Error> {
         let cached = self
             .prepared
             .lock()
@@ -406,17 +407,33 @@ impl LakeSession {
         // Statements without placeholders take the ordinary path: nothing to bind, nothing saved.
         let optimized = match placeholder_types(&plan) {
             Some(types) if !types.is_empty() => match self.ctx.state().optimize(&plan) {
-                Ok(optimized) => placeholder_types(&optimized).map(|types| (optimized, types)),
+                Ok(optimized) => {
+                    let typed = placeholder_types(&optimized).map(|types| (optimized, types));
+                    if typed.is_none() {
+                        tracing::debug!(
+                            sql,
+                            "a placeholder was planned with two types; each run binds, then optimizes"
+                        );
+                    }
+                    typed
+                }
                 // Some rules need the values (a LIMIT's count); those statements bind first.
-                Err(_) => None,
+                Err(error) => {
+                    tracing::debug!(
+                        sql,
+                        %error,
+                        "not optimizable with placeholders unbound; each run binds, then optimizes"
+                    );
+                    None
+                }
             },
             _ => None,
         };
-        let prepared = Prepared { plan, optimized };
+        let prepared = Arc::new(Prepared { plan, optimized });
         self.prepared
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sql.to_owned(), prepared.clone());
+            .insert(sql.to_owned(), Arc::clone(&prepared));
         Ok(prepared)
     }
 }
@@ -446,6 +463,7 @@ fn placeholder_types(plan: &LogicalPlan) -> Option<HashMap<String, Option<DataTy
     (walked.is_ok() && !conflict).then_some(types)
 }
 
+/// Runs `plan` to completion; at least one batch, empty if need be, so that the schema is known.
 async fn collect_plan(
     plan: Arc<dyn ExecutionPlan>,
     ctx: &SessionContext,
@@ -458,11 +476,6 @@ async fn collect_plan(
     Ok(batches)
 }
 
-async fn collect(frame: DataFrame) -> Result<Vec<RecordBatch>, Error> {
-    let schema = frame.schema().inner().clone();
-    let mut batches = frame.collect().await?;
-    if batches.is_empty() {
-        batches.push(RecordBatch::new_empty(schema));
-    }
-    Ok(batches)
+async fn collect(frame: DataFrame, ctx: &SessionContext) -> Result<Vec<RecordBatch>, Error> {
+    collect_plan(frame.create_physical_plan().await?, ctx).await
 }

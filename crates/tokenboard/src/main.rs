@@ -15,6 +15,13 @@ use tokenboard_generate::GeneratorConfig;
 use tokenboard_ingest::{FaultPoint, IngestOptions, IngestSummary, Lake};
 use tokenboard_query::{Format, LakeSession, Period, View, ViewRequest, Window};
 
+// DataFusion allocates and frees many small buffers per batch and per plan: glibc's malloc and
+// free took about a fifth of model-providers' samples in a profile. With jemalloc most views
+// ran 10-40% faster and ingest about 10%, at about the same peak memory; mimalloc was as fast
+// but tripled the peak memory of a rollup rebuild.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tokenboard",
