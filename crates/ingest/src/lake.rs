@@ -36,6 +36,11 @@ use crate::columns::{
 /// that a reader skipping by statistics skips something.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
+/// Rows per data page at most. Rows are in `created_at` order, so a reader with the page index
+/// (DataFusion) decodes only the pages a time window touches: the last half hour of a day is a
+/// page or two, not the 20,000-row default.
+const PAGE_ROWS: usize = 2048;
+
 /// Files roll over past this size; a commit's chunk is normally smaller.
 const TARGET_FILE_BYTES: u64 = 256 << 20;
 
@@ -372,7 +377,8 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_data_page_row_count_limit(PAGE_ROWS);
     for field in table.schema().fields() {
         let path = ColumnPath::from(field.name().as_str());
         let unique_text = matches!(
@@ -399,4 +405,44 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
         }
     }
     builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use deltalake::arrow::array::TimestampMicrosecondArray;
+    use deltalake::arrow::datatypes::{Field, Schema, TimeUnit};
+    use deltalake::parquet::arrow::ArrowWriter;
+    use deltalake::parquet::arrow::arrow_reader::{
+        ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
+    use deltalake::parquet::file::metadata::PageIndexPolicy;
+
+    use super::*;
+
+    /// 10,000 rows in `created_at` order are written as pages starting every 2,048 rows, so a
+    /// reader with the page index decodes a few thousand rows for a short window, not 20,000.
+    #[test]
+    fn data_pages_hold_at_most_page_rows() {
+        let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        let schema = Arc::new(Schema::new(vec![Field::new("created_at", utc, false)]));
+        let times = TimestampMicrosecondArray::from_iter_values((0..10_000).map(|s| s * 1_000_000))
+            .with_timezone("UTC");
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(times)]).unwrap();
+        let file = tempfile::tempfile().unwrap();
+        let properties = writer_properties(TableName::Generations);
+        let mut writer =
+            ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required);
+        let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).unwrap();
+        let offsets = reader.metadata().offset_index().unwrap();
+        let first_rows: Vec<i64> = offsets[0][0]
+            .page_locations()
+            .iter()
+            .map(|page| page.first_row_index)
+            .collect();
+        assert_eq!(first_rows, [0, 2048, 4096, 6144, 8192]);
+    }
 }

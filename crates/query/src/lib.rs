@@ -116,13 +116,17 @@ pub struct LakeSession {
     after_binding: Arc<Optimizer>,
 }
 
-/// A statement planned with its placeholders unbound.
-struct Prepared {
-    /// As planned from the SQL.
-    plan: LogicalPlan,
-    /// Analyzed and optimized, with the type each placeholder was planned with; `None` when
-    /// the optimizer could not plan the statement without its values.
-    optimized: Option<(LogicalPlan, HashMap<String, Option<DataType>>)>,
+/// A statement planned once per session.
+enum Prepared {
+    /// Analyzed and optimized with its placeholders unbound, with the type each placeholder
+    /// was planned with (by name, without the `$`; `None` when untyped).
+    Optimized {
+        plan: LogicalPlan,
+        placeholder_types: HashMap<String, Option<DataType>>,
+    },
+    /// As planned from the SQL: a statement without placeholders, or one the optimizer could
+    /// not take without its values. Each run binds, then optimizes.
+    Unoptimized(LogicalPlan),
 }
 
 impl std::fmt::Debug for LakeSession {
@@ -362,34 +366,38 @@ impl LakeSession {
         params: Vec<(&str, ScalarValue)>,
     ) -> Result<Vec<RecordBatch>, Error> {
         let prepared = self.prepare(sql).await?;
-        if let Some((optimized, types)) = &prepared.optimized {
-            // Each value as the type its placeholder was planned with: a literal of another type
-            // (Utf8 beside a Utf8View column) would meet no cast, as the analyzer has run.
-            let params = params
-                .into_iter()
-                .map(|(name, value)| {
-                    let value = match types.get(&format!("${name}")) {
-                        Some(Some(planned)) if *planned != value.data_type() => {
-                            value.cast_to(planned)?
-                        }
-                        _ => value,
-                    };
-                    Ok((name.to_owned(), value))
-                })
-                .collect::<Result<Vec<_>, DataFusionError>>()?;
-            let state = self.ctx.state();
-            let bound = optimized
-                .clone()
-                .with_param_values(ParamValues::from(params))?;
-            let bound = self.after_binding.optimize(bound, &state, |_, _| {})?;
-            let physical = state
-                .query_planner()
-                .create_physical_plan(&bound, &state)
-                .await?;
-            return collect_plan(physical, &self.ctx).await;
-        }
-        let bound = prepared.plan.clone().with_param_values(params)?;
-        collect(self.ctx.execute_logical_plan(bound).await?, &self.ctx).await
+        let (plan, placeholder_types) = match &*prepared {
+            Prepared::Optimized {
+                plan,
+                placeholder_types,
+            } => (plan, placeholder_types),
+            Prepared::Unoptimized(plan) => {
+                let bound = plan.clone().with_param_values(params)?;
+                return collect(self.ctx.execute_logical_plan(bound).await?, &self.ctx).await;
+            }
+        };
+        // Each value as the type its placeholder was planned with: a literal of another type
+        // (Utf8 beside a Utf8View column) would meet no cast, as the analyzer has run.
+        let params = params
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match placeholder_types.get(name) {
+                    Some(Some(planned)) if *planned != value.data_type() => {
+                        value.cast_to(planned)?
+                    }
+                    _ => value,
+                };
+                Ok((name.to_owned(), value))
+            })
+            .collect::<Result<Vec<_>, DataFusionError>>()?;
+        let state = self.ctx.state();
+        let bound = plan.clone().with_param_values(ParamValues::from(params))?;
+        let bound = self.after_binding.optimize(bound, &state, |_, _| {})?;
+        let physical = state
+            .query_planner()
+            .create_physical_plan(&bound, &state)
+            .await?;
+        collect_plan(physical, &self.ctx).await
     }
 
     /// `sql` planned with its placeholders unbound, from the session's cache.
@@ -405,31 +413,30 @@ impl LakeSession {
         }
         let plan = self.ctx.state().create_logical_plan(sql).await?;
         // Statements without placeholders take the ordinary path: nothing to bind, nothing saved.
-        let optimized = match placeholder_types(&plan) {
-            Some(types) if !types.is_empty() => match self.ctx.state().optimize(&plan) {
-                Ok(optimized) => {
-                    let typed = placeholder_types(&optimized).map(|types| (optimized, types));
-                    if typed.is_none() {
-                        tracing::debug!(
-                            sql,
-                            "a placeholder was planned with two types; each run binds, then optimizes"
-                        );
+        let prepared = match placeholder_types(&plan) {
+            Some(types) if !types.is_empty() => {
+                // Some rules need the values (a LIMIT's count), and a placeholder planned with
+                // two types fits no one value: those statements bind first.
+                let optimized = self.ctx.state().optimize(&plan).map_err(|e| e.to_string());
+                let typed = optimized.and_then(|optimized| {
+                    placeholder_types(&optimized)
+                        .map(|types| (optimized, types))
+                        .ok_or_else(|| "a placeholder was planned with two types".to_owned())
+                });
+                match typed {
+                    Ok((optimized, placeholder_types)) => Prepared::Optimized {
+                        plan: optimized,
+                        placeholder_types,
+                    },
+                    Err(reason) => {
+                        tracing::debug!(sql, reason, "each run binds, then optimizes");
+                        Prepared::Unoptimized(plan)
                     }
-                    typed
                 }
-                // Some rules need the values (a LIMIT's count); those statements bind first.
-                Err(error) => {
-                    tracing::debug!(
-                        sql,
-                        %error,
-                        "not optimizable with placeholders unbound; each run binds, then optimizes"
-                    );
-                    None
-                }
-            },
-            _ => None,
+            }
+            _ => Prepared::Unoptimized(plan),
         };
-        let prepared = Arc::new(Prepared { plan, optimized });
+        let prepared = Arc::new(prepared);
         self.prepared
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -438,7 +445,7 @@ impl LakeSession {
     }
 }
 
-/// Each placeholder of `plan` by id (`$start`), with the type it was planned with (`None`
+/// Each placeholder of `plan` by name (`start` for `$start`), with the type it was planned with (`None`
 /// when untyped). `None` overall when two occurrences were planned with different types: no
 /// one value then fits both.
 fn placeholder_types(plan: &LogicalPlan) -> Option<HashMap<String, Option<DataType>>> {
@@ -449,7 +456,8 @@ fn placeholder_types(plan: &LogicalPlan) -> Option<HashMap<String, Option<DataTy
             expr.apply(|expr| {
                 if let Expr::Placeholder(placeholder) = expr {
                     let typed = placeholder.field.as_ref().map(|f| f.data_type().clone());
-                    let known = types.entry(placeholder.id.clone()).or_insert(None);
+                    let name = placeholder.id.trim_start_matches('$').to_owned();
+                    let known = types.entry(name).or_insert(None);
                     match (known.as_ref(), typed) {
                         (Some(known), Some(typed)) => conflict |= *known != typed,
                         (None, typed) => *known = typed,
