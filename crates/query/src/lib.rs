@@ -412,7 +412,8 @@ impl LakeSession {
             return Ok(prepared);
         }
         let plan = self.ctx.state().create_logical_plan(sql).await?;
-        // Statements without placeholders take the ordinary path: nothing to bind, nothing saved.
+        // Statements without placeholders keep only their parsed plan: with nothing to bind,
+        // each run optimizes it as an unprepared statement would be.
         let prepared = match placeholder_types(&plan) {
             Some(types) if !types.is_empty() => {
                 // Some rules need the values (a LIMIT's count), and a placeholder planned with
