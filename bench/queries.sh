@@ -6,8 +6,13 @@
 #   bench/queries.sh [ROWS]       # default 2,000,000 records
 #
 # Environment: PERIOD (day|week|month, default week; the share views use week for month),
-# RUNS (timed runs per view, default 5, after one warm-up), NO_BUILD=1 (use the existing
-# binary), TOKENBOARD_BIN (default target/release/tokenboard).
+# RUNS (timed runs per view, default 5, after one warm-up), ROUNDS (default 3), NO_BUILD=1
+# (use the existing binary), TOKENBOARD_BIN (default target/release/tokenboard).
+#
+# The engines take turns, DuckDB then tokenboard, ROUNDS times, and the table reports each
+# one's median over the rounds of its best-of-RUNS, with the range of the per-round ratios: on
+# a shared machine one engine's best can move by half between minutes, and a single round's
+# ratio then says more about the minute than about the engines.
 #
 # Reuses bench/out/workload-ROWS.jsonl (or .jsonl.zst) and bench/out/lake-ROWS when they hold
 # ROWS records, else generates and ingests them exactly as bench/ingest.sh does; one lake per
@@ -29,6 +34,7 @@ cd "$(dirname "$0")/.."
 rows=${1:-2000000}
 period=${PERIOD:-week}
 runs=${RUNS:-5}
+rounds=${ROUNDS:-3}
 out=bench/out
 mkdir -p "$out"
 bin=${TOKENBOARD_BIN:-target/release/tokenboard}
@@ -77,11 +83,6 @@ add "speed:$period" "speed --period $period --limit 10"
 add "context-lengths:$period" "context-lengths --period $period"
 add "spend:$period" "spend --period $period --limit 10"
 
-# DuckDB, all views in one process.
-python3 tests/crosscheck/duckdb_views.py --lake "$lake" --all --timing --runs "$runs" \
-  --periods "$period" --share-periods "$share_period" --windows 30m,1d,all --model "$model" \
-  > "$out/queries-duckdb.json"
-
 # tokenboard: each view in one process, `--runs` times in one session after a warm-up run, so
 # the figure is the view's query like DuckDB's, without process start.
 time_view() {
@@ -90,32 +91,59 @@ time_view() {
     2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*/\1/p'
 }
 : > "$out/queries-tokenboard.tsv"
-for i in "${!keys[@]}"; do
-  view=${queries[$i]%% *}
-  ms=$(time_view "${queries[$i]}")
-  raw=$(time_view "${queries[$i]}" --sql-file "bench/raw/${view//-/_}.sql")
-  printf '%s\t%s\t%s\n' "${keys[$i]}" "${ms:-error}" "${raw:-error}" >> "$out/queries-tokenboard.tsv"
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds" >&2
+  # DuckDB, all views in one process.
+  python3 tests/crosscheck/duckdb_views.py --lake "$lake" --all --timing --runs "$runs" \
+    --periods "$period" --share-periods "$share_period" --windows 30m,1d,all --model "$model" \
+    > "$out/queries-duckdb-$round.json"
+  for i in "${!keys[@]}"; do
+    view=${queries[$i]%% *}
+    ms=$(time_view "${queries[$i]}")
+    raw=$(time_view "${queries[$i]}" --sql-file "bench/raw/${view//-/_}.sql")
+    printf '%s\t%s\t%s\t%s\n' "${keys[$i]}" "$round" "${ms:-error}" "${raw:-error}" \
+      >> "$out/queries-tokenboard.tsv"
+  done
 done
 
-python3 - "$out/queries-duckdb.json" "$out/queries-tokenboard.tsv" "$rows" "$model" "$runs" <<'PY'
-import json, sys
-duck = json.load(open(sys.argv[1]))
-rows, model, runs = int(sys.argv[3]), sys.argv[4], sys.argv[5]
-print(f"{rows:,} records; model-providers for {model}; best of {runs} runs")
+python3 - "$out" "$rows" "$model" "$runs" "$rounds" <<'PY'
+import json, statistics, sys
+out, rows, model, runs, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+duck = [json.load(open(f"{out}/queries-duckdb-{r}.json")) for r in range(1, rounds + 1)]
+tb, raw, keys = {}, {}, []
+for line in open(f"{out}/queries-tokenboard.tsv"):
+    key, r, ms, raw_ms = line.rstrip("\n").split("\t")
+    if key not in keys:
+        keys.append(key)
+    for table, value in ((tb, ms), (raw, raw_ms)):
+        try:
+            table.setdefault(key, {})[int(r)] = float(value)
+        except ValueError:
+            pass
+
+def median(values):
+    return statistics.median(values) if values else None
+
+def cell(value):
+    return "n/a" if value is None else f"{value:.1f}"
+
+print(f"{rows:,} records; model-providers for {model}; best of {runs} runs per round, {rounds} rounds")
 print()
-print("| view | tokenboard ms (rollups) | tokenboard ms (raw rows) | duckdb ms (raw Parquet) | rollups / duckdb |")
-print("|---|---:|---:|---:|---:|")
-for line in open(sys.argv[2]):
-    key, tb, raw = line.rstrip("\n").split("\t")
-    d = duck.get(key)
-    ratio = ""
-    try:
-        ratio = f"{float(tb) / d:.2f}"
-    except (TypeError, ValueError, ZeroDivisionError):
-        pass
-    print(f"| {key} | {tb or 'n/a'} | {raw or 'n/a'} | {'' if d is None else f'{d:.1f}'} | {ratio} |")
+print("| view | tokenboard ms (rollups) | tokenboard ms (raw rows) | duckdb ms (raw Parquet) "
+      "| rollups / duckdb | per-round ratios |")
+print("|---|---:|---:|---:|---:|---:|")
+for key in keys:
+    mine = tb.get(key, {})
+    theirs = {r: d[key] for r, d in enumerate(duck, 1) if d.get(key)}
+    m, d = median(list(mine.values())), median(list(theirs.values()))
+    ratio = f"{m / d:.2f}" if m is not None and d else ""
+    per_round = [mine[r] / theirs[r] for r in mine if r in theirs]
+    spread = f"{min(per_round):.2f}–{max(per_round):.2f}" if per_round else ""
+    print(f"| {key} | {cell(m)} | {cell(median(list(raw.get(key, {}).values())))} | {cell(d)} "
+          f"| {ratio} | {spread} |")
 print()
-print("ratio = tokenboard from rollups / duckdb (below 1: tokenboard is faster). All are in-process")
-print("times of the same questions, best of the runs after a warm-up; DuckDB and the raw column read")
-print("the raw Parquet files, the first column the hourly rollups.")
+print("Each figure is the median over the rounds of that engine's best run in the round. ratio =")
+print("tokenboard from rollups / duckdb (below 1: tokenboard is faster); per-round ratios are each")
+print("round's, lowest to highest. All are in-process times of the same questions after a warm-up;")
+print("DuckDB and the raw column read the raw Parquet files, the first column the hourly rollups.")
 PY
