@@ -446,9 +446,9 @@ impl LakeSession {
     }
 }
 
-/// Each placeholder of `plan` by name (`start` for `$start`), with the type it was planned with (`None`
-/// when untyped). `None` overall when two occurrences were planned with different types: no
-/// one value then fits both.
+/// Each placeholder of `plan` by name (`start` for `$start`), with the type it was planned
+/// with (`None` when untyped). `None` overall when two occurrences were planned with different
+/// types: no one value then fits both.
 fn placeholder_types(plan: &LogicalPlan) -> Option<HashMap<String, Option<DataType>>> {
     let mut types: HashMap<String, Option<DataType>> = HashMap::new();
     let mut conflict = false;
