@@ -178,6 +178,15 @@ impl Window {
         Window::All,
     ];
 
+    /// 5m, 30m and 1d: under an hour of raw rows and at most a day of hourly rollups, little
+    /// to read whatever the lake's size.
+    pub fn is_short(self) -> bool {
+        matches!(
+            self,
+            Window::FiveMinutes | Window::ThirtyMinutes | Window::Day
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Window::FiveMinutes => "5m",
@@ -275,13 +284,9 @@ impl ViewRequest {
         let has_model = self.model.is_some();
         // Every endpoint at once is the score feed's question; it is allowed over the short
         // windows a router reads, which cost little.
-        let whole_lake_window = matches!(
-            self.window,
-            Window::FiveMinutes | Window::ThirtyMinutes | Window::Day
-        );
         match self.view {
             View::ModelProviders | View::Feedback
-                if !has_model && self.provider.is_none() && !whole_lake_window =>
+                if !has_model && self.provider.is_none() && !self.window.is_short() =>
             {
                 return Err(Error::MissingModel(self.view));
             }
@@ -289,6 +294,12 @@ impl ViewRequest {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Whether the request reads so little that planning, not reading, is most of its cost: a
+    /// windowed view over a short window.
+    pub(crate) fn reads_little(&self) -> bool {
+        matches!(self.view.time(), TimeKind::Window) && self.window.is_short()
     }
 
     /// The named parameters of the view's SQL, given the lake's newest record.
