@@ -86,6 +86,9 @@ pub struct IngestOptions {
     pub commit_rows: usize,
     /// Bytes of input per parsed block.
     pub block_bytes: usize,
+    /// Ids of earlier records kept in memory to catch duplicates. Past it, the dates least
+    /// recently used are dropped and read back from the table if the input returns to them.
+    pub dedupe_ids: usize,
     pub fault: Option<FaultPoint>,
 }
 
@@ -95,6 +98,8 @@ impl Default for IngestOptions {
             validator: Validator::now(),
             commit_rows: 512 * 1024,
             block_bytes: 4 << 20,
+            // 4Mi ids take about 100 MiB; a day of a busy gateway fits.
+            dedupe_ids: 4 << 20,
             fault: None,
         }
     }

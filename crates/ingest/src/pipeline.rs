@@ -2,7 +2,7 @@
 //! deduplicated in input order, gathered into chunks, and each chunk is committed to the three
 //! tables, quarantine first and generations last, while the next chunk is being parsed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -369,8 +369,10 @@ pub async fn ingest(
         commits: 0,
     });
     let mut pending: Option<JoinHandle<Result<Tables, Error>>> = None;
-    let mut seen = SeenIds::default();
+    let mut seen = SeenIds::with_budget(options.dedupe_ids);
     let mut chunk = Chunk::default();
+    // Dates with rows in `chunk`: their ids are not in the table yet, so they are never dropped.
+    let mut chunk_dates = BTreeSet::new();
     let options = Arc::new(options.clone());
 
     // Parsing runs ahead of the loop below: up to two blocks are parsed while the loop
@@ -436,17 +438,32 @@ pub async fn ingest(
         let parts = parts.await.map_err(|e| Error::Task(e.to_string()))??;
         let done = committed[index];
         for part in parts {
-            let dates: std::collections::BTreeSet<i32> = part.keys.iter().map(|k| k.1).collect();
-            for date in dates {
-                if !seen.is_loaded(date) {
-                    let keys = ids_on(&generations_before, date).await?;
-                    seen.load(date, keys);
+            let dates: BTreeSet<i32> = part.keys.iter().map(|k| k.1).collect();
+            for &date in &dates {
+                if seen.is_loaded(date) {
+                    continue;
                 }
+                let keys = if seen.was_dropped(date) {
+                    // This run's rows of the date are committed or in the commit in flight
+                    // (never in `chunk`): wait for that commit and read the table as it is.
+                    if let Some(task) = pending.take() {
+                        tables = Some(task.await.map_err(|e| Error::Task(e.to_string()))??);
+                    }
+                    let current = tables
+                        .as_ref()
+                        .ok_or_else(|| Error::Task("tables lost".into()))?;
+                    ids_on(&current.generations.table, date).await?
+                } else {
+                    ids_on(&generations_before, date).await?
+                };
+                seen.load(date, keys);
             }
             let mut keep_generation = Vec::with_capacity(part.keys.len());
             for &(key, date, _) in &part.keys {
                 keep_generation.push(seen.insert(date, key));
             }
+            chunk_dates.extend(dates);
+            seen.drop_over_budget(&chunk_dates);
             let new = keep_generation.iter().filter(|k| **k).count() as u64;
             summary.ingested += new;
             summary.duplicates += part.keys.len() as u64 - new;
@@ -494,6 +511,7 @@ pub async fn ingest(
 
         if chunk.generation_rows >= options.commit_rows {
             let ready = std::mem::take(&mut chunk);
+            chunk_dates.clear();
             let current = match pending.take() {
                 Some(task) => task.await.map_err(|e| Error::Task(e.to_string()))??,
                 None => tables

@@ -141,6 +141,11 @@ enum Command {
         /// Records gathered per commit: bounds memory and sets the size of the files written.
         #[arg(long, default_value_t = IngestOptions::default().commit_rows)]
         commit_rows: usize,
+        /// Ids of earlier records kept in memory to catch duplicates (16 bytes each). Past it,
+        /// the dates least recently used are dropped and read back from the table if the input
+        /// returns to them.
+        #[arg(long, default_value_t = IngestOptions::default().dedupe_ids)]
+        dedupe_ids: usize,
         /// Leave the hourly rollups as they are (for bulk loads: run `tokenboard rollup` after).
         #[arg(long)]
         no_rollups: bool,
@@ -302,11 +307,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             feedback: false,
             strict,
             commit_rows,
+            dedupe_ids,
             no_rollups,
         } => {
             let lake = Lake::new(&cli.data)?;
             let options = IngestOptions {
                 commit_rows: commit_rows.max(1),
+                dedupe_ids,
                 ..IngestOptions::default()
             };
             let summary = ingest(&lake, &paths, options, cli.quiet).await?;

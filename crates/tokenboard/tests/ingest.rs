@@ -472,6 +472,52 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
     assert_data_files_are_sorted_zstd_and_dated(&data.join("attempts"));
 }
 
+/// With room for fewer ids than a day holds, ingest drops the ids of past dates as the input moves
+/// on; a record repeated after its date was dropped (in the same run, and across runs) is still
+/// a duplicate, because the date's ids are read back from the table as this run left it.
+#[test]
+fn duplicates_are_caught_after_their_date_was_dropped_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    // 3,000 records over 3 days, in time order: about 1,000 a day.
+    let first = generate(dir.path(), "first.jsonl", 3000, 21);
+    let second = generate(dir.path(), "second.jsonl", 1500, 22);
+    let repeated = dir.path().join("repeated.jsonl");
+    let mut text = std::fs::read_to_string(&first).unwrap();
+    text.push_str(&std::fs::read_to_string(&second).unwrap());
+    text.push_str(&std::fs::read_to_string(&first).unwrap());
+    std::fs::write(&repeated, text).unwrap();
+
+    let output = run(tokenboard(&data)
+        .args(["ingest", "--commit-rows", "300", "--dedupe-ids", "400"])
+        .arg(&repeated)
+        .env("RUST_LOG", "tokenboard_ingest::dedupe=debug"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("dropped a date's seen ids"),
+        "no date was dropped, so nothing was tested:\n{stderr}"
+    );
+    let expected = expected_totals(&[&first, &second]);
+    assert_eq!(summary_value(&stdout, "ingested"), expected.generations);
+    assert_eq!(
+        summary_value(&stdout, "duplicates skipped"),
+        7500 - expected.generations
+    );
+    assert_eq!(stored_totals(&data), expected);
+
+    // A second run, as small, over the records again under another name: all duplicates.
+    let again = dir.path().join("again.jsonl");
+    std::fs::copy(&repeated, &again).unwrap();
+    let output = run(tokenboard(&data)
+        .args(["ingest", "--commit-rows", "300", "--dedupe-ids", "400"])
+        .arg(&again));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(summary_value(&stdout, "ingested"), 0);
+    assert_eq!(summary_value(&stdout, "duplicates skipped"), 7500);
+    assert_eq!(stored_totals(&data), expected);
+}
+
 #[test]
 fn appended_lines_are_picked_up_and_rewritten_files_start_over() {
     let dir = tempfile::tempdir().unwrap();
