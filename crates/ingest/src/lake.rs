@@ -370,13 +370,22 @@ pub async fn write_date_files(
     Ok(writer.close().await?)
 }
 
-/// zstd everywhere; per column, the encoding that suits its values. Dictionaries are kept for
-/// repetitive columns (models, providers, apps) and skipped where values are nearly unique,
-/// where they would cost time and save nothing.
+/// zstd for the raw tables, LZ4 for the rollups; per column, the encoding that suits its values.
+/// Dictionaries are kept for repetitive columns (models, providers, apps) and skipped where values
+/// are nearly unique, where they would cost time and save nothing.
+///
+/// The rollups are small and read on every page view. The parquet reader builds a zstd compressor
+/// and decompressor for each column chunk it opens, and for a view over a few hundred small
+/// column chunks that setup cost more than the decoding; LZ4's costs next to nothing.
 pub fn writer_properties(table: TableName) -> WriterProperties {
+    let compression = if TableName::ROLLUPS.contains(&table) {
+        Compression::LZ4_RAW
+    } else {
+        Compression::ZSTD(ZstdLevel::default())
+    };
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_data_page_row_count_limit(PAGE_ROWS);
     for field in table.schema().fields() {

@@ -470,6 +470,34 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
 
     assert_data_files_are_sorted_zstd_and_dated(&data.join("generations"));
     assert_data_files_are_sorted_zstd_and_dated(&data.join("attempts"));
+    for rollup in [
+        "hourly_endpoints",
+        "hourly_attempts",
+        "hourly_apps",
+        "hourly_prompt_sizes",
+    ] {
+        assert_data_files_are_lz4(&data.join(rollup));
+    }
+}
+
+/// The rollups, read on every page view, are LZ4 (see `writer_properties`).
+fn assert_data_files_are_lz4(table: &Path) {
+    use tokenboard_query::datafusion::parquet::basic::Compression;
+    use tokenboard_query::datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let files: Vec<_> = walk(table)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    assert!(!files.is_empty(), "no data files in {table:?}");
+    for file in files {
+        let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        for group in reader.metadata().row_groups() {
+            for column in group.columns() {
+                assert_eq!(column.compression(), Compression::LZ4_RAW, "{file:?}");
+            }
+        }
+    }
 }
 
 /// With room for fewer ids than a day holds, ingest drops the ids of past dates as the input moves
