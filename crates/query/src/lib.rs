@@ -230,6 +230,18 @@ impl LakeSession {
         self.run_prepared(query, params, Partitions::Session).await
     }
 
+    /// [`sql_with`](Self::sql_with) planned for one partition: no repartitioning, and each
+    /// aggregate runs once over its rows instead of as partial and final steps, which pass every
+    /// group's state (a sketch, serialized and read back) between them. For callers that run
+    /// several such queries side by side, one per core, as the rollup refresh does with days.
+    pub async fn sql_with_one_partition(
+        &self,
+        query: &str,
+        params: Vec<(&str, ScalarValue)>,
+    ) -> Result<Vec<RecordBatch>, Error> {
+        self.run_prepared(query, params, Partitions::One).await
+    }
+
     /// The newest record's `created_at`, or `None` when there are no generations. Read once per
     /// session: every view of a snapshot shares it.
     pub async fn newest(&self) -> Result<Option<DateTime<Utc>>, Error> {

@@ -40,6 +40,8 @@ pub enum Error {
     Query(#[from] tokenboard_query::Error),
     #[error("delta table: {0}")]
     Delta(#[from] deltalake::DeltaTableError),
+    #[error("rollup query task: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("rollup {table}: {source}")]
     Arrow {
         table: &'static str,
@@ -132,16 +134,24 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
     let began = Instant::now();
     let mut summary = RefreshSummary::default();
     // One snapshot of the raw tables for every rollup: the versions recorded are the ones read.
-    let session = LakeSession::open(lake).await?;
+    let session = Arc::new(LakeSession::open(lake).await?);
     let versions = session.versions().clone();
     if !versions.contains_key(TableName::Generations.as_str()) {
         return Ok(summary);
     }
-    // One table after the other: side by side was no faster on two cores, and held the
-    // aggregation state of all four at once.
-    for table in TableName::ROLLUPS {
-        let refresh = refresh_table(lake, &session, &versions, table, rebuild).await?;
-        summary.tables.insert(table.as_str(), refresh);
+    // Two tables at a time: one table's queries keep the cores busy while the other's rows are
+    // encoded and written, which takes one core. (A rebuild of 20M records peaked at 945-979 MB
+    // this way, against 989 MB one table at a time: the days' results are smaller than the
+    // aggregation state they came from.)
+    let (session, versions) = (&session, &versions);
+    let mut refreshes = futures_util::stream::iter(TableName::ROLLUPS)
+        .map(|table| async move {
+            let refresh = refresh_table(lake, session, versions, table, rebuild).await;
+            (table, refresh)
+        })
+        .buffered(2);
+    while let Some((table, refresh)) = refreshes.next().await {
+        summary.tables.insert(table.as_str(), refresh?);
     }
     summary.millis = began.elapsed().as_millis();
     Ok(summary)
@@ -149,7 +159,7 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
 
 async fn refresh_table(
     lake: &Lake,
-    session: &LakeSession,
+    session: &Arc<LakeSession>,
     versions: &BTreeMap<&'static str, u64>,
     table: TableName,
     rebuild: bool,
@@ -209,18 +219,24 @@ async fn refresh_table(
     let mut batches = Vec::new();
     // A day at a time: the aggregation's memory then follows a day's groups, not the whole
     // range's (a rebuild of a month would otherwise hold every group of the month at once).
-    // A day is a file or two, which one core scans, so as many days run at once as there are
-    // cores.
+    // A day is a file or two, which one core scans: each day's query is planned for one
+    // partition and runs as its own task, as many at once as there are cores. Planned for two
+    // partitions, a day's query repartitions its rows and aggregates twice (partial, then
+    // final, passing every group's sketches between them): the four tables' SQL over 2M
+    // records took 2.99 CPU seconds that way, 2.25 on one partition.
     let days: Vec<_> = ranges.into_iter().flat_map(|(s, e)| by_day(s, e)).collect();
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut results = futures_util::stream::iter(days)
         .map(|(start, end)| {
-            let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
-            session.sql_with(sql, params)
+            let session = Arc::clone(session);
+            tokio::spawn(async move {
+                let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
+                session.sql_with_one_partition(sql, params).await
+            })
         })
         .buffered(parallel);
     while let Some(day) = results.next().await {
-        for batch in day? {
+        for batch in day?? {
             let columns = schema
                 .fields()
                 .iter()
