@@ -61,6 +61,7 @@ print(f"tokenboard generations table alone: {tb_gen/rows:.1f} bytes/record (atte
 t, d = res["tokenboard"][0], res["duckdb"][0]
 print(f"throughput ratio tokenboard/duckdb: {d/t:.2f}x")
 n = res["no-rollups"][0]
-print(f"without the rollups: {n:.2f} s, {rows/n:,.0f} records/s; keeping them current costs "
-      f"{(t - n) / n * 100:.1f}% of ingest time")
+# Issue #4's measure: the share of ingest throughput that keeping the rollups current takes.
+print(f"without the rollups: {n:.2f} s, {rows/n:,.0f} records/s; keeping them current cuts "
+      f"ingest throughput by {(1 - n / t) * 100:.1f}% (adds {(t - n) / n * 100:.1f}% to its time)")
 PY
