@@ -21,6 +21,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use deltalake::arrow::array::RecordBatch;
 use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::datafusion::common::ScalarValue;
 use deltalake::datafusion::logical_expr::{Expr, col, lit};
 use deltalake::kernel::Transaction;
@@ -216,7 +217,6 @@ async fn refresh_table(
         },
     };
     let schema = table.schema();
-    let mut batches = Vec::new();
     // A day at a time: the aggregation's memory then follows a day's groups, not the whole
     // range's (a rebuild of a month would otherwise hold every group of the month at once).
     // A day is a file or two, which one core scans: each day's query is planned for one
@@ -233,9 +233,17 @@ async fn refresh_table(
     let mut running = tokio::task::JoinSet::new();
     let spawn_day = |running: &mut tokio::task::JoinSet<_>, (index, (start, end))| {
         let session = Arc::clone(session);
+        let schema = schema.clone();
         running.spawn(async move {
             let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
-            (index, session.sql_with_one_partition(sql, params).await)
+            let day = match session.sql_with_one_partition(sql, params).await {
+                Ok(batches) => conform(&schema, batches).map_err(|source| Error::Arrow {
+                    table: table.as_str(),
+                    source,
+                }),
+                Err(error) => Err(Error::from(error)),
+            };
+            (index, day)
         });
     };
     for day in waiting.by_ref().take(parallel) {
@@ -249,20 +257,7 @@ async fn refresh_table(
         results[index] = day?;
     }
     // In day order, whichever finished first: the files come out the same every time.
-    for batch in results.into_iter().flatten() {
-        let columns = schema
-            .fields()
-            .iter()
-            .zip(batch.columns())
-            .map(|(field, column)| cast(column, field.data_type()))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|columns| RecordBatch::try_new(schema.clone(), columns))
-            .map_err(|source| Error::Arrow {
-                table: table.as_str(),
-                source,
-            })?;
-        batches.push(columns);
-    }
+    let mut batches: Vec<RecordBatch> = results.into_iter().flatten().collect();
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
     if batches.is_empty() {
         // No rows in these hours (any more): the write still replaces them, with nothing.
@@ -299,6 +294,28 @@ async fn refresh_table(
     };
     tracing::debug!(table = table.as_str(), ?refresh, "rollup committed");
     Ok(refresh)
+}
+
+/// A day's result in the table's own types: DataFusion gives strings as `Utf8View`, the tables
+/// store `Utf8`. Done in the day's task, as soon as the day is done: views keep the buffers they
+/// point into alive, and holding every day's views until the last day finished cost a rebuild of
+/// 2M records 394-425 MB at peak, against 353-371 MB this way.
+fn conform(
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<RecordBatch>, deltalake::arrow::error::ArrowError> {
+    batches
+        .iter()
+        .map(|batch| {
+            let columns = schema
+                .fields()
+                .iter()
+                .zip(batch.columns())
+                .map(|(field, column)| cast(column, field.data_type()))
+                .collect::<Result<Vec<_>, _>>()?;
+            RecordBatch::try_new(schema.clone(), columns)
+        })
+        .collect()
 }
 
 /// `[start, end)` cut at each UTC midnight.
