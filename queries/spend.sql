@@ -1,8 +1,10 @@
 -- spend: the top $limit authors, then the top $limit models, by spend in the period
 -- [$start, $end). Definitions: queries/README.md. Parameters: $start, $end (timestamps on hour
--- boundaries, UTC), $limit.
+-- boundaries, UTC), $days_from, $days_to (the first whole UTC day of the period and the day after
+-- the last), $limit.
 --
--- Reads the hourly rollup; both levels are grouping sets of the same aggregation.
+-- Reads the rollups: the whole days from `daily_endpoints`, the hours at the period's ragged ends
+-- from `hourly_endpoints`. Both levels are grouping sets of the same aggregation.
 WITH in_period AS (
     SELECT
         model,
@@ -10,9 +12,17 @@ WITH in_period AS (
         spend,
         requests,
         tokens_prompt + tokens_completion AS tokens
-    FROM hourly_endpoints
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND hour >= $start AND hour < $end
+    FROM (
+        SELECT model, spend, requests, tokens_prompt, tokens_completion
+        FROM daily_endpoints
+        WHERE date >= $days_from AND date < $days_to
+        UNION ALL
+        SELECT model, spend, requests, tokens_prompt, tokens_completion
+        FROM hourly_endpoints
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND NOT (date >= $days_from AND date < $days_to)
+          AND hour >= $start AND hour < $end
+    )
 ),
 levels AS (
     SELECT

@@ -1,21 +1,35 @@
 -- top-models: the models with the most tokens in the period [$start, $end), with their change
 -- against the previous equal window [$previous_start, $start). Definitions: queries/README.md.
--- Parameters: $start, $end, $previous_start (timestamps on hour boundaries, UTC), $limit.
+-- Parameters: $start, $end, $previous_start (timestamps on hour boundaries, UTC), $days_from,
+-- $days_to (the first whole UTC day of [$previous_start, $end) and the day after the last), $limit.
 --
--- Reads the hourly rollup: periods are whole hours. One scan of both windows: each sum is
--- FILTERed to its window (a CTE referenced twice would be scanned twice).
-WITH by_model AS (
-    SELECT
-        model,
-        sum(tokens_prompt + tokens_completion) FILTER (WHERE hour >= $start) AS tokens,
-        sum(tokens_prompt) FILTER (WHERE hour >= $start) AS prompt_tokens,
-        sum(tokens_completion) FILTER (WHERE hour >= $start) AS completion_tokens,
-        sum(requests) FILTER (WHERE hour >= $start) AS requests,
-        coalesce(sum(spend) FILTER (WHERE hour >= $start), 0) AS spend,
-        sum(tokens_prompt + tokens_completion) FILTER (WHERE hour < $start) AS previous_tokens
+-- Reads the rollups, so periods are whole hours: the whole UTC days [$days_from, $days_to) from
+-- `daily_endpoints`, the hours at the ragged ends from `hourly_endpoints`. The day holding
+-- $start is split between the two windows, so it is read by the hour. One scan of both
+-- windows: each sum is FILTERed to its window (a CTE referenced twice would be scanned twice).
+WITH endpoint_rows AS (
+    SELECT date > CAST($start AS DATE) AS in_period,
+           model, tokens_prompt, tokens_completion, requests, spend
+    FROM daily_endpoints
+    WHERE date >= $days_from AND date < $days_to AND date <> CAST($start AS DATE)
+    UNION ALL
+    SELECT hour >= $start AS in_period,
+           model, tokens_prompt, tokens_completion, requests, spend
     FROM hourly_endpoints
     WHERE date BETWEEN CAST($previous_start AS DATE) AND CAST($end AS DATE)
+      AND NOT (date >= $days_from AND date < $days_to AND date <> CAST($start AS DATE))
       AND hour >= $previous_start AND hour < $end
+),
+by_model AS (
+    SELECT
+        model,
+        sum(tokens_prompt + tokens_completion) FILTER (WHERE in_period) AS tokens,
+        sum(tokens_prompt) FILTER (WHERE in_period) AS prompt_tokens,
+        sum(tokens_completion) FILTER (WHERE in_period) AS completion_tokens,
+        sum(requests) FILTER (WHERE in_period) AS requests,
+        coalesce(sum(spend) FILTER (WHERE in_period), 0) AS spend,
+        sum(tokens_prompt + tokens_completion) FILTER (WHERE NOT in_period) AS previous_tokens
+    FROM endpoint_rows
     GROUP BY model
 ),
 -- All tokens of the period (models seen only in the previous window add nothing: NULL).

@@ -152,6 +152,19 @@ pub static HOURLY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
     ])
 });
 
+/// Rollup of the rollup: `hourly_endpoints` summed per (date, model, provider), the sketches
+/// merged. A period's whole days read this, about a twentieth of the rows; its ragged ends read
+/// the hours.
+pub static DAILY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let fields = HOURLY_ENDPOINTS
+        .fields()
+        .iter()
+        .filter(|field| field.name() != "hour")
+        .cloned()
+        .collect::<Vec<_>>();
+    Arc::new(Schema::new(fields))
+});
+
 /// Rollup: attempts per (hour, model, provider, status, ended_in_error).
 pub static HOURLY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
     hour_and(vec![

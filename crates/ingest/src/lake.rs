@@ -28,8 +28,8 @@ use url::Url;
 
 use crate::Error;
 use crate::columns::{
-    ATTEMPTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS,
-    HOURLY_PROMPT_SIZES, QUARANTINE,
+    ATTEMPTS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS,
+    HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES, QUARANTINE,
 };
 
 /// Rows per Parquet row group: large enough for good compression and few footers, small enough
@@ -44,7 +44,7 @@ const PAGE_ROWS: usize = 2048;
 /// Files roll over past this size; a commit's chunk is normally smaller.
 const TARGET_FILE_BYTES: u64 = 256 << 20;
 
-/// The tables of a lake, by name: the raw tables ingest writes, and the hourly rollups kept
+/// The tables of a lake, by name: the raw tables ingest writes, and the rollups kept
 /// from them (crate `tokenboard-rollup`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TableName {
@@ -56,6 +56,7 @@ pub enum TableName {
     HourlyAttempts,
     HourlyApps,
     HourlyPromptSizes,
+    DailyEndpoints,
 }
 
 impl TableName {
@@ -66,14 +67,16 @@ impl TableName {
         TableName::Feedback,
     ];
 
-    pub const ROLLUPS: [TableName; 4] = [
+    /// In the order they are built: `daily_endpoints` sums `hourly_endpoints`.
+    pub const ROLLUPS: [TableName; 5] = [
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
+        TableName::DailyEndpoints,
     ];
 
-    pub const ALL: [TableName; 8] = [
+    pub const ALL: [TableName; 9] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
@@ -82,6 +85,7 @@ impl TableName {
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
+        TableName::DailyEndpoints,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl TableName {
             TableName::HourlyAttempts => "hourly_attempts",
             TableName::HourlyApps => "hourly_apps",
             TableName::HourlyPromptSizes => "hourly_prompt_sizes",
+            TableName::DailyEndpoints => "daily_endpoints",
         }
     }
 
@@ -107,6 +112,7 @@ impl TableName {
             TableName::HourlyAttempts => HOURLY_ATTEMPTS.clone(),
             TableName::HourlyApps => HOURLY_APPS.clone(),
             TableName::HourlyPromptSizes => HOURLY_PROMPT_SIZES.clone(),
+            TableName::DailyEndpoints => DAILY_ENDPOINTS.clone(),
         }
     }
 
@@ -116,6 +122,7 @@ impl TableName {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
             TableName::Feedback => "received_at",
+            TableName::DailyEndpoints => DATE,
             _ => "hour",
         }
     }
@@ -132,6 +139,7 @@ impl TableName {
             }
             TableName::HourlyApps => &["hour", "app_id", "model"],
             TableName::HourlyPromptSizes => &["hour"],
+            TableName::DailyEndpoints => &["model", "provider"],
         };
         names.iter().map(|s| s.to_string()).collect()
     }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use datafusion::arrow::datatypes::IntervalMonthDayNano;
 use datafusion::common::ScalarValue;
 
@@ -311,9 +311,19 @@ impl ViewRequest {
                 let start = data_through - self.period.length();
                 params.push(("start", timestamp(start)));
                 params.push(("end", timestamp(data_through)));
+                let mut first = start;
                 if self.view == View::TopModels {
-                    params.push(("previous_start", timestamp(start - self.period.length())));
+                    first = start - self.period.length();
+                    params.push(("previous_start", timestamp(first)));
                 }
+                // The whole UTC days the views read from `daily_endpoints`: [days_from, days_to).
+                let first_whole_day = match first.duration_trunc(Duration::days(1)) {
+                    Ok(midnight) if midnight == first => midnight,
+                    Ok(midnight) => midnight + Duration::days(1),
+                    Err(_) => first,
+                };
+                params.push(("days_from", date(first_whole_day.date_naive())));
+                params.push(("days_to", date(data_through.date_naive())));
             }
             TimeKind::Buckets => {
                 let (stride, count) = match self.period {
@@ -361,4 +371,11 @@ pub fn data_through(newest: DateTime<Utc>) -> DateTime<Utc> {
 
 fn timestamp(t: DateTime<Utc>) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
+}
+
+fn date(day: NaiveDate) -> ScalarValue {
+    let days = day
+        .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    ScalarValue::Date32(i32::try_from(days).ok())
 }

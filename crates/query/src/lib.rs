@@ -139,6 +139,12 @@ impl std::fmt::Debug for LakeSession {
 
 impl LakeSession {
     pub async fn open(lake: &Lake) -> Result<LakeSession, Error> {
+        LakeSession::open_tables(lake, &TableName::ALL).await
+    }
+
+    /// A session that reads only `names`, the other tables registered empty: for SQL that reads
+    /// just those, without loading every table's log.
+    pub async fn open_tables(lake: &Lake, names: &[TableName]) -> Result<LakeSession, Error> {
         // DATAFUSION_* environment variables tune the engine (batch size, Parquet reading, ...)
         // for analysts and benchmarks; a malformed one is an error, not silently ignored. Without
         // DATAFUSION_EXECUTION_TARGET_PARTITIONS, each core gets a partition.
@@ -153,7 +159,12 @@ impl LakeSession {
         let mut versions = BTreeMap::new();
         let mut tables = BTreeMap::new();
         for name in TableName::ALL {
-            let Some(table) = lake.open(name.as_str()).await? else {
+            let table = if names.contains(&name) {
+                lake.open(name.as_str()).await?
+            } else {
+                None
+            };
+            let Some(table) = table else {
                 // A table not created yet reads as empty, so that every query still plans.
                 let empty = MemTable::try_new(name.schema(), vec![vec![]])?;
                 ctx.register_table(name.as_str(), Arc::new(empty))?;

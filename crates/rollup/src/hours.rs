@@ -49,6 +49,19 @@ impl HourRanges {
         }
     }
 
+    /// The same ranges widened to UTC midnights: the days they touch.
+    pub fn whole_days(&self) -> HourRanges {
+        let mut days = HourRanges::default();
+        for &(start, end) in &self.0 {
+            let first = start.date_naive();
+            let last = (end - Duration::microseconds(1)).date_naive();
+            for date in first.iter_days().take_while(|d| *d <= last) {
+                days.add_date(date);
+            }
+        }
+        days
+    }
+
     pub fn extend(&mut self, other: &HourRanges) {
         self.0.extend_from_slice(&other.0);
         self.normalize();
@@ -181,6 +194,28 @@ mod tests {
             hours.ranges(),
             &[(at("2026-11-20T00:00:00Z"), at("2026-11-21T00:00:00Z"))]
         );
+    }
+
+    #[test]
+    fn whole_days_widen_ranges_to_the_days_they_touch() {
+        let mut hours = HourRanges::default();
+        hours.add(at("2026-11-18T23:15:00Z"), at("2026-11-19T00:10:00Z"));
+        hours.add(at("2026-11-21T05:00:00Z"), at("2026-11-21T05:00:00Z"));
+        assert_eq!(
+            hours.whole_days().ranges(),
+            &[
+                (at("2026-11-18T00:00:00Z"), at("2026-11-20T00:00:00Z")),
+                (at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z")),
+            ]
+        );
+        // A range ending at midnight does not touch the next day.
+        let mut day = HourRanges::default();
+        day.add(at("2026-11-20T22:00:00Z"), at("2026-11-20T23:59:59Z"));
+        assert_eq!(
+            day.whole_days().ranges(),
+            &[(at("2026-11-20T00:00:00Z"), at("2026-11-21T00:00:00Z"))]
+        );
+        assert_eq!(day.whole_days().hours(), 24);
     }
 
     #[test]

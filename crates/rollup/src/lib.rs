@@ -1,5 +1,5 @@
-//! Hourly rollups of the raw tables: the leaderboard reads these, so its cost follows the number
-//! of hours and endpoints, not of requests.
+//! Rollups of the raw tables, by hour (and `daily_endpoints`, by day): the leaderboard reads
+//! these, so its cost follows the number of hours and endpoints, not of requests.
 //!
 //! Each rollup table is one SQL file in `queries/rollups/`, run over the raw rows of a range of
 //! hours. [`refresh`] keeps the rollups current: every rollup commit records, as Delta
@@ -9,6 +9,11 @@
 //! any point leaves a rollup at its last commit, and the next refresh catches up; late data for
 //! an old hour is just another touched hour. [`rebuild`] recomputes everything, with the same
 //! SQL, so both give the same rows.
+//!
+//! `daily_endpoints` sums `hourly_endpoints` by day. It is refreshed after the hourly tables, from
+//! a new snapshot that holds their commits, and recomputes the whole days the touched hours fall
+//! in; it records the same raw versions as they do, so a crash between the two is caught up by
+//! the next refresh like any other.
 
 mod hours;
 
@@ -94,24 +99,41 @@ impl std::fmt::Display for RefreshSummary {
     }
 }
 
-/// A rollup table: its SQL, and the raw tables it reads.
-fn definition(table: TableName) -> (&'static str, &'static [TableName]) {
+/// How much time one row of a rollup table covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    Hour,
+    /// A UTC day, summed from an hourly rollup: a touched hour recomputes its whole day.
+    Day,
+}
+
+/// A rollup table: its SQL, the raw tables whose commits it follows, and its grain.
+fn definition(table: TableName) -> (&'static str, &'static [TableName], Grain) {
     match table {
         TableName::HourlyEndpoints => (
             include_str!("../../../queries/rollups/hourly_endpoints.sql"),
             &[TableName::Generations],
+            Grain::Hour,
         ),
         TableName::HourlyAttempts => (
             include_str!("../../../queries/rollups/hourly_attempts.sql"),
             &[TableName::Attempts, TableName::Generations],
+            Grain::Hour,
         ),
         TableName::HourlyApps => (
             include_str!("../../../queries/rollups/hourly_apps.sql"),
             &[TableName::Generations],
+            Grain::Hour,
+        ),
+        TableName::DailyEndpoints => (
+            include_str!("../../../queries/rollups/daily_endpoints.sql"),
+            &[TableName::Generations],
+            Grain::Day,
         ),
         _ => (
             include_str!("../../../queries/rollups/hourly_prompt_sizes.sql"),
             &[TableName::Generations],
+            Grain::Hour,
         ),
     }
 }
@@ -144,28 +166,49 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
     // encoded and written, which takes one core. (A rebuild of 20M records peaked at 945-979 MB
     // this way, against 989 MB one table at a time: the days' results are smaller than the
     // aggregation state they came from.)
-    let (session, versions) = (&session, &versions);
-    let mut refreshes = futures_util::stream::iter(TableName::ROLLUPS)
-        .map(|table| async move {
-            let refresh = refresh_table(lake, session, versions, table, rebuild).await;
-            (table, refresh)
-        })
-        .buffered(2);
-    while let Some((table, refresh)) = refreshes.next().await {
+    let (hourly, daily): (Vec<_>, Vec<_>) = TableName::ROLLUPS
+        .into_iter()
+        .partition(|table| definition(*table).2 == Grain::Hour);
+    {
+        let (session, versions) = (&session, &versions);
+        let mut refreshes = futures_util::stream::iter(hourly)
+            .map(|table| async move {
+                let refresh = refresh_table(lake, session, session, versions, table, rebuild).await;
+                (table, refresh)
+            })
+            .buffered(2);
+        while let Some((table, refresh)) = refreshes.next().await {
+            summary.tables.insert(table.as_str(), refresh?);
+        }
+    }
+    // The daily tables sum the hourly ones just committed: a snapshot that holds them, when
+    // they changed, and only them (opening every table's log cost a live refresh 50-75 ms). The
+    // raw versions recorded stay the ones the hourly tables reflect.
+    let hourly_session = if summary.changed() {
+        let hourly = [TableName::HourlyEndpoints];
+        Arc::new(LakeSession::open_tables(lake, &hourly).await?)
+    } else {
+        Arc::clone(&session)
+    };
+    for table in daily {
+        let refresh =
+            refresh_table(lake, &session, &hourly_session, &versions, table, rebuild).await;
         summary.tables.insert(table.as_str(), refresh?);
     }
     summary.millis = began.elapsed().as_millis();
     Ok(summary)
 }
 
+/// Brings `table` up to the raw `versions` of the `raw` session, running its SQL in `session`.
 async fn refresh_table(
     lake: &Lake,
+    raw: &LakeSession,
     session: &Arc<LakeSession>,
     versions: &BTreeMap<&'static str, u64>,
     table: TableName,
     rebuild: bool,
 ) -> Result<TableRefresh, Error> {
-    let (sql, sources) = definition(table);
+    let (sql, sources, grain) = definition(table);
     let rollup = lake.open_or_create(table).await?;
     // A raw table that does not exist yet has nothing to roll up.
     let sources: Vec<(TableName, u64)> = sources
@@ -203,14 +246,20 @@ async fn refresh_table(
         return Ok(TableRefresh::Current);
     }
     // One query per range: a handful at most.
-    let plan = plan.map(|hours| hours.coarsened(16));
+    let plan = plan.map(|hours| match grain {
+        Grain::Hour => hours.coarsened(16),
+        Grain::Day => hours.whole_days().coarsened(16),
+    });
 
     let ranges = match &plan {
         Some(hours) => hours.ranges().to_vec(),
-        None => match session.time_range().await? {
+        None => match raw.time_range().await? {
             Some((first, last)) => {
                 let mut all = HourRanges::default();
                 all.add(first, last);
+                if grain == Grain::Day {
+                    all = all.whole_days();
+                }
                 all.ranges().to_vec()
             }
             None => Vec::new(),
@@ -282,7 +331,7 @@ async fn refresh_table(
             CommitProperties::default().with_application_transactions(progress),
         );
     if let Some(hours) = &plan {
-        write = write.with_replace_where(replace_predicate(hours));
+        write = write.with_replace_where(replace_predicate(hours, grain));
     }
     write.await?;
     let refresh = match plan {
@@ -338,18 +387,23 @@ fn by_day(
     })
 }
 
-/// `(date, hour) within any range`, the date bounds letting Delta skip other partitions.
-fn replace_predicate(hours: &HourRanges) -> Expr {
+/// `(date, hour) within any range`, the date bounds letting Delta skip other partitions. A
+/// table by day has no `hour`, and its ranges are whole days.
+fn replace_predicate(hours: &HourRanges, grain: Grain) -> Expr {
     hours
         .ranges()
         .iter()
         .map(|&(start, end)| {
             let last_date = (end - chrono::Duration::microseconds(1)).date_naive();
-            col("date")
+            let dates = col("date")
                 .gt_eq(lit(date(start.date_naive())))
-                .and(col("date").lt_eq(lit(date(last_date))))
-                .and(col("hour").gt_eq(lit(timestamp(start))))
-                .and(col("hour").lt(lit(timestamp(end))))
+                .and(col("date").lt_eq(lit(date(last_date))));
+            match grain {
+                Grain::Hour => dates
+                    .and(col("hour").gt_eq(lit(timestamp(start))))
+                    .and(col("hour").lt(lit(timestamp(end)))),
+                Grain::Day => dates,
+            }
         })
         .reduce(Expr::or)
         .unwrap_or_else(|| lit(false))

@@ -79,6 +79,7 @@ async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<Cell>> {
         TableName::HourlyEndpoints => "hour, model, provider",
         TableName::HourlyAttempts => "hour, model, provider, status, ended_in_error",
         TableName::HourlyApps => "hour, app_id, model",
+        TableName::DailyEndpoints => "date, model, provider",
         _ => "hour, prompt_size",
     };
     let session = LakeSession::open(lake).await.unwrap();
@@ -157,17 +158,25 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                     matches!(refresh, TableRefresh::Rebuilt { .. }),
                     "{refresh:?}"
                 ),
-                // The three days, and the hour the window's end spills into at most.
-                _ => assert!(
-                    matches!(refresh, TableRefresh::Hours { hours: 72..=73, .. }),
-                    "{} {refresh:?}",
-                    table.as_str()
-                ),
+                // The three days, and the hour the window's end spills into at most: for the
+                // table by day, that hour's whole day.
+                _ => {
+                    let expected = match table {
+                        TableName::DailyEndpoints => 72..=96,
+                        _ => 72..=73,
+                    };
+                    assert!(
+                        matches!(refresh, TableRefresh::Hours { hours, .. } if expected.contains(hours)),
+                        "{} {refresh:?}",
+                        table.as_str()
+                    )
+                }
             }
         }
     }
 
-    // Late records of one old hour, from another workload: only that hour is recomputed.
+    // Late records of one old hour, from another workload: only that hour is recomputed (its
+    // day, in the table by day).
     let late = generated(20_000, 4);
     let needle = b"\"created_at\":\"2026-11-18T05";
     let hour: Vec<&[u8]> = late
@@ -181,10 +190,14 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     ingest(&lake, &file).await;
     let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
     for table in TableName::ROLLUPS {
+        let hours = match table {
+            TableName::DailyEndpoints => 24,
+            _ => 1,
+        };
         assert!(
             matches!(
                 summary.tables[table.as_str()],
-                TableRefresh::Hours { hours: 1, .. }
+                TableRefresh::Hours { hours: h, .. } if h == hours
             ),
             "{summary}"
         );
@@ -210,6 +223,20 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     assert_eq!(
         scalar(&lake, "SELECT sum(requests) FROM hourly_apps").await,
         scalar(&lake, "SELECT count(*) FROM generations").await
+    );
+    // The daily sums hold the late hour too: each day's row is its endpoint's raw rows of the
+    // day, counted straight from `generations`.
+    let per_day = "SELECT count(*) FROM (SELECT date, model, provider_name AS provider, \
+                   count(*) AS n, sum(coalesce(tokens_completion, 0)) AS c FROM generations \
+                   GROUP BY 1, 2, 3) raw FULL JOIN daily_endpoints d \
+                   ON raw.date = d.date AND raw.model = d.model \
+                   AND raw.provider IS NOT DISTINCT FROM d.provider \
+                   WHERE (raw.n IS DISTINCT FROM d.requests) \
+                   OR (raw.c IS DISTINCT FROM d.tokens_completion)";
+    assert_eq!(scalar(&lake, per_day).await, "0");
+    assert_ne!(
+        scalar(&lake, "SELECT count(*) FROM daily_endpoints").await,
+        "0"
     );
 
     let mut incremental = Vec::new();

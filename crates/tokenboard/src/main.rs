@@ -160,8 +160,8 @@ enum Command {
     /// Rewrite each closed day (every day but the newest) of generations and attempts that has
     /// several files as a few large ones, dropping duplicate ids; then update the rollups.
     Compact,
-    /// Run SQL over the tables (generations, attempts, quarantine, feedback and the hourly_*
-    /// rollups); without a query on a terminal, an interactive prompt with history.
+    /// Run SQL over the tables (generations, attempts, quarantine, feedback and the hourly_* and
+    /// daily_endpoints rollups); without a query on a terminal, an interactive prompt with history.
     Sql {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,

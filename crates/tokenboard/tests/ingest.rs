@@ -475,6 +475,7 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
         "hourly_attempts",
         "hourly_apps",
         "hourly_prompt_sizes",
+        "daily_endpoints",
     ] {
         assert_data_files_are_lz4(&data.join(rollup));
     }
