@@ -1,21 +1,31 @@
 -- top-apps: apps by tokens in the period [$start, $end), with their three top models. Only apps
 -- with at least 1,000 requests in the period appear: a privacy rule, so not a parameter.
 -- Definitions: queries/README.md. Parameters: $start, $end (timestamps on hour boundaries, UTC),
+-- $days_from, $days_to (the first whole UTC day of the period and the day after the last),
 -- $limit.
 --
--- Reads the hourly rollup of (app, model) twice: first per app alone, ranking the apps (requests
--- without an app form one NULL group, which counts toward the period's total tokens); then per
--- (app, model) for the $limit apps shown only, whose ids the join hands to the second scan as a
--- filter, with their origins. Grouping every (app, model) pair of the period at once, and
--- reading every origin, cost most of the query for apps that never appear.
+-- Reads the rollups of (app, model): the whole days from `daily_apps`, the hours at the
+-- period's ragged ends from `hourly_apps`. It reads them twice: first per app alone, ranking the
+-- apps (requests without an app form one NULL group, which counts toward the period's total
+-- tokens); then per (app, model) for the $limit apps shown only, whose ids the join hands to the
+-- second scan as a filter, with their origins. Grouping every (app, model) pair of the period at
+-- once, and reading every origin, cost most of the query for apps that never appear.
 WITH by_app AS (
     SELECT
         app_id,
         sum(tokens) AS tokens,
         sum(requests) AS requests
-    FROM hourly_apps
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND hour >= $start AND hour < $end
+    FROM (
+        SELECT app_id, tokens, requests
+        FROM daily_apps
+        WHERE date >= $days_from AND date < $days_to
+        UNION ALL
+        SELECT app_id, tokens, requests
+        FROM hourly_apps
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND NOT (date >= $days_from AND date < $days_to)
+          AND hour >= $start AND hour < $end
+    )
     GROUP BY app_id
 ),
 with_share AS (
@@ -45,14 +55,22 @@ app_models AS (
         r.tokens,
         r.requests,
         r.share,
-        h.model,
-        min(h.origin) AS origin,
-        sum(h.tokens) AS model_tokens
+        m.model,
+        min(m.origin) AS origin,
+        sum(m.tokens) AS model_tokens
     FROM ranked r
-    JOIN hourly_apps h ON h.app_id = r.app_id
-    WHERE h.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND h.hour >= $start AND h.hour < $end
-    GROUP BY r.rank, r.app_id, r.tokens, r.requests, r.share, h.model
+    JOIN (
+        SELECT app_id, model, origin, tokens
+        FROM daily_apps
+        WHERE date >= $days_from AND date < $days_to
+        UNION ALL
+        SELECT app_id, model, origin, tokens
+        FROM hourly_apps
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND NOT (date >= $days_from AND date < $days_to)
+          AND hour >= $start AND hour < $end
+    ) m ON m.app_id = r.app_id
+    GROUP BY r.rank, r.app_id, r.tokens, r.requests, r.share, m.model
 ),
 model_ranks AS (
     SELECT

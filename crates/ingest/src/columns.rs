@@ -155,15 +155,18 @@ pub static HOURLY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
 /// Rollup of the rollup: `hourly_endpoints` summed per (date, model, provider), the sketches
 /// merged. A period's whole days read this, about a twentieth of the rows; its ragged ends read
 /// the hours.
-pub static DAILY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let fields = HOURLY_ENDPOINTS
+pub static DAILY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| without_hour(&HOURLY_ENDPOINTS));
+
+/// An hourly rollup's columns without `hour`: the schema of its sums by day.
+fn without_hour(hourly: &Schema) -> SchemaRef {
+    let fields = hourly
         .fields()
         .iter()
         .filter(|field| field.name() != "hour")
         .cloned()
         .collect::<Vec<_>>();
     Arc::new(Schema::new(fields))
-});
+}
 
 /// Rollup: attempts per (hour, model, provider, status, ended_in_error).
 pub static HOURLY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -186,6 +189,10 @@ pub static HOURLY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| {
         int("requests"),
     ])
 });
+
+/// Rollup of the rollup: `hourly_apps` summed per (date, app, model). In the long tail of apps
+/// most (hour, app, model) groups hold a request or two, so a day is under half the hours' rows.
+pub static DAILY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| without_hour(&HOURLY_APPS));
 
 /// Rollup: requests and token sums per (hour, prompt size class).
 pub static HOURLY_PROMPT_SIZES: LazyLock<SchemaRef> = LazyLock::new(|| {

@@ -28,8 +28,8 @@ use url::Url;
 
 use crate::Error;
 use crate::columns::{
-    ATTEMPTS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS, HOURLY_ATTEMPTS,
-    HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES, QUARANTINE,
+    ATTEMPTS, DAILY_APPS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS,
+    HOURLY_ATTEMPTS, HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES, QUARANTINE,
 };
 
 /// Rows per Parquet row group: large enough for good compression and few footers, small enough
@@ -57,6 +57,7 @@ pub enum TableName {
     HourlyApps,
     HourlyPromptSizes,
     DailyEndpoints,
+    DailyApps,
 }
 
 impl TableName {
@@ -67,16 +68,17 @@ impl TableName {
         TableName::Feedback,
     ];
 
-    /// In the order they are built: `daily_endpoints` sums `hourly_endpoints`.
-    pub const ROLLUPS: [TableName; 5] = [
+    /// In the order they are built: the daily tables sum the hourly ones.
+    pub const ROLLUPS: [TableName; 6] = [
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
         TableName::DailyEndpoints,
+        TableName::DailyApps,
     ];
 
-    pub const ALL: [TableName; 9] = [
+    pub const ALL: [TableName; 10] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
@@ -86,6 +88,7 @@ impl TableName {
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
         TableName::DailyEndpoints,
+        TableName::DailyApps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +102,7 @@ impl TableName {
             TableName::HourlyApps => "hourly_apps",
             TableName::HourlyPromptSizes => "hourly_prompt_sizes",
             TableName::DailyEndpoints => "daily_endpoints",
+            TableName::DailyApps => "daily_apps",
         }
     }
 
@@ -113,6 +117,7 @@ impl TableName {
             TableName::HourlyApps => HOURLY_APPS.clone(),
             TableName::HourlyPromptSizes => HOURLY_PROMPT_SIZES.clone(),
             TableName::DailyEndpoints => DAILY_ENDPOINTS.clone(),
+            TableName::DailyApps => DAILY_APPS.clone(),
         }
     }
 
@@ -122,7 +127,7 @@ impl TableName {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
             TableName::Feedback => "received_at",
-            TableName::DailyEndpoints => DATE,
+            TableName::DailyEndpoints | TableName::DailyApps => DATE,
             _ => "hour",
         }
     }
@@ -140,6 +145,7 @@ impl TableName {
             TableName::HourlyApps => &["hour", "app_id", "model"],
             TableName::HourlyPromptSizes => &["hour"],
             TableName::DailyEndpoints => &["model", "provider"],
+            TableName::DailyApps => &["app_id", "model"],
         };
         names.iter().map(|s| s.to_string()).collect()
     }

@@ -11,6 +11,9 @@
 //!   datafusion-postgres' own hooks without touching the data.
 //! - **Password.** SCRAM-SHA-256 (what psql and libpq-based clients use by default; the
 //!   password never crosses the wire) for one user.
+//! - **Current.** Before each statement, when any table has a newer commit, the tables of a new
+//!   snapshot replace the served ones, all at once: a connection held open for days (a Grafana
+//!   dashboard) reads what was ingested since, and never a mix of two snapshots.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,7 +47,10 @@ use datafusion_postgres::pgwire::api::results::Response;
 use datafusion_postgres::pgwire::api::{ClientInfo, ConnectionManager, PgWireServerHandlers};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::tokio::process_socket;
+use tokenboard_ingest::Lake;
+use tokenboard_query::LakeSession;
 use tokio::net::TcpListener;
+use tokio::sync::Mutex;
 
 /// The environment variable the password is read from.
 pub const PASSWORD_ENV: &str = "TOKENBOARD_PG_PASSWORD";
@@ -71,6 +77,8 @@ pub enum Error {
     },
     #[error("reading the listening address: {0}")]
     LocalAddr(#[source] std::io::Error),
+    #[error(transparent)]
+    Lake(#[from] tokenboard_query::Error),
 }
 
 /// The one user that may log in, and its password.
@@ -127,13 +135,16 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Adds the `pg_catalog` schema and Postgres functions to `ctx` (clients query them to list
-    /// tables and columns) and binds `addr`; port 0 picks a free port, see [`Server::local_addr`].
-    pub async fn bind(
-        ctx: SessionContext,
-        addr: &str,
-        credentials: Credentials,
-    ) -> Result<Server, Error> {
+    /// Opens the lake's tables in a session, adds the `pg_catalog` schema and Postgres functions
+    /// to it (clients query them to list tables and columns) and binds `addr`; port 0 picks a
+    /// free port, see [`Server::local_addr`].
+    pub async fn bind(lake: &Lake, addr: &str, credentials: Credentials) -> Result<Server, Error> {
+        let session = LakeSession::open(lake).await?;
+        let ctx = session.context().clone();
+        let follow = FollowLake {
+            lake: lake.clone(),
+            current: Mutex::new(session),
+        };
         let catalog = ctx
             .state()
             .config()
@@ -149,7 +160,9 @@ impl Server {
                 source,
             })?;
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
-            // First, so that it sees every statement before a hook or DataFusion runs it.
+            // First, so that every statement is planned over the newest tables.
+            Arc::new(follow),
+            // Next, so that it sees every statement before a hook or DataFusion runs it.
             Arc::new(ReadOnly),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
@@ -270,6 +283,88 @@ impl AuthSource for ScramSource {
             &self.decoy
         };
         Ok(Password::new(Some(self.salt.clone()), verifier.clone()))
+    }
+}
+
+/// The query hook that keeps the served tables current: the snapshot they were read from, and
+/// where to look for newer commits.
+struct FollowLake {
+    lake: Lake,
+    current: Mutex<LakeSession>,
+}
+
+impl FollowLake {
+    /// When any table has a commit newer than the served snapshot, serves a new snapshot's
+    /// tables instead. The `public` schema holding them is swapped as one: a statement planned
+    /// meanwhile reads the old snapshot or the new one, never a mix. On an error the old
+    /// snapshot keeps being served: a moment's trouble reading the lake should not fail queries.
+    async fn follow(&self, ctx: &SessionContext) {
+        let mut current = self.current.lock().await;
+        match current.is_stale().await {
+            Ok(false) => return,
+            Ok(true) => {}
+            Err(error) => {
+                tracing::warn!(%error, "checking the lake for new commits");
+                return;
+            }
+        }
+        let fresh = match LakeSession::open(&self.lake).await {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                tracing::warn!(%error, "opening the lake's new snapshot");
+                return;
+            }
+        };
+        let options = ctx.state().config().options().catalog.clone();
+        let tables = fresh
+            .context()
+            .catalog(&options.default_catalog)
+            .and_then(|catalog| catalog.schema(&options.default_schema));
+        let (Some(catalog), Some(tables)) = (ctx.catalog(&options.default_catalog), tables) else {
+            tracing::warn!("the new snapshot has no default schema");
+            return;
+        };
+        if let Err(error) = catalog.register_schema(&options.default_schema, tables) {
+            tracing::warn!(%error, "serving the lake's new snapshot");
+            return;
+        }
+        tracing::debug!(versions = ?fresh.versions(), "serving a new snapshot");
+        *current = fresh;
+    }
+}
+
+#[async_trait]
+impl QueryHook for FollowLake {
+    async fn handle_simple_query(
+        &self,
+        _statement: &Statement,
+        ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        self.follow(ctx).await;
+        None
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        _statement: &Statement,
+        ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        self.follow(ctx).await;
+        None
+    }
+
+    async fn handle_extended_query(
+        &self,
+        _statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        // Planned when it was parsed, over the tables current then.
+        None
     }
 }
 

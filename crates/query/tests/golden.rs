@@ -677,6 +677,16 @@ async fn speed_thresholds_and_fastest_provider() {
     add("s/mid", "PC", 100, 100, 200);
     // 99 requests: under the threshold of 100.
     add("s/slow", "PD", 99, 10, 900);
+    // Five more s/mid requests on PE, which has no throughput (no generation time): no sketch,
+    // so PE can't be the fastest, but must not hide PC either.
+    for i in 0..5 {
+        lines.push(line(
+            format!("s/mid-PE-{i}"),
+            i,
+            "s/mid",
+            r#","provider_name":"PE","tokens_completion":100,"latency":200"#,
+        ));
+    }
     lines.push(r#"{"id":"newest","created_at":"2026-11-20T12:30:00Z","model":"a/x"}"#.to_owned());
     let dir = tempfile::tempdir().unwrap();
     let input = write_lines(dir.path(), "speed.jsonl", &lines);
@@ -698,7 +708,7 @@ async fn speed_thresholds_and_fastest_provider() {
     assert_eq!(
         got,
         [
-            (1, "s/mid", 100, Some("PC")),
+            (1, "s/mid", 105, Some("PC")),
             (2, "s/fast", 160, Some("PB"))
         ]
     );

@@ -1,4 +1,4 @@
-//! Rollups of the raw tables, by hour (and `daily_endpoints`, by day): the leaderboard reads
+//! Rollups of the raw tables, by hour (and of those, by day): the leaderboard reads
 //! these, so its cost follows the number of hours and endpoints, not of requests.
 //!
 //! Each rollup table is one SQL file in `queries/rollups/`, run over the raw rows of a range of
@@ -10,10 +10,11 @@
 //! an old hour is just another touched hour. [`rebuild`] recomputes everything, with the same
 //! SQL, so both give the same rows.
 //!
-//! `daily_endpoints` sums `hourly_endpoints` by day. It is refreshed after the hourly tables, from
-//! a new snapshot that holds their commits, and recomputes the whole days the touched hours fall
-//! in; it records the same raw versions as they do, so a crash between the two is caught up by
-//! the next refresh like any other.
+//! The daily tables sum an hourly one by day (`daily_endpoints` sums `hourly_endpoints`,
+//! `daily_apps` sums `hourly_apps`). They are refreshed after the hourly tables, from a new
+//! snapshot that holds their commits, and recompute the whole days the touched hours fall in;
+//! they record the same raw versions as the hourly tables do, so a crash between the two is
+//! caught up by the next refresh like any other.
 
 mod hours;
 
@@ -103,44 +104,93 @@ impl std::fmt::Display for RefreshSummary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Grain {
     Hour,
-    /// A UTC day, summed from an hourly rollup: a touched hour recomputes its whole day.
-    Day,
+    /// A UTC day, summed from the named hourly rollup: a touched hour recomputes its whole day.
+    Day {
+        hourly: TableName,
+    },
 }
 
-/// A rollup table: its SQL, the raw tables whose commits it follows, and its grain.
-fn definition(table: TableName) -> (&'static str, &'static [TableName], Grain) {
-    match table {
+/// How a rollup table is computed.
+struct Definition {
+    /// Run over `[$start, $end)`; reads the raw tables, or for a daily table its hourly one.
+    sql: &'static str,
+    /// The raw tables whose commits it follows, and whose versions its commits record.
+    sources: &'static [TableName],
+    grain: Grain,
+}
+
+fn definition(table: TableName) -> Definition {
+    let (sql, sources, grain) = match table {
         TableName::HourlyEndpoints => (
             include_str!("../../../queries/rollups/hourly_endpoints.sql"),
-            &[TableName::Generations],
+            &[TableName::Generations][..],
             Grain::Hour,
         ),
         TableName::HourlyAttempts => (
             include_str!("../../../queries/rollups/hourly_attempts.sql"),
-            &[TableName::Attempts, TableName::Generations],
+            &[TableName::Attempts, TableName::Generations][..],
             Grain::Hour,
         ),
         TableName::HourlyApps => (
             include_str!("../../../queries/rollups/hourly_apps.sql"),
-            &[TableName::Generations],
+            &[TableName::Generations][..],
             Grain::Hour,
         ),
         TableName::DailyEndpoints => (
             include_str!("../../../queries/rollups/daily_endpoints.sql"),
-            &[TableName::Generations],
-            Grain::Day,
+            &[TableName::Generations][..],
+            Grain::Day {
+                hourly: TableName::HourlyEndpoints,
+            },
+        ),
+        TableName::DailyApps => (
+            include_str!("../../../queries/rollups/daily_apps.sql"),
+            &[TableName::Generations][..],
+            Grain::Day {
+                hourly: TableName::HourlyApps,
+            },
         ),
         _ => (
             include_str!("../../../queries/rollups/hourly_prompt_sizes.sql"),
-            &[TableName::Generations],
+            &[TableName::Generations][..],
             Grain::Hour,
         ),
+    };
+    Definition {
+        sql,
+        sources,
+        grain,
     }
 }
 
 /// The application id under which a rollup records the raw table version it reflects.
 fn progress_id(source: TableName) -> String {
     format!("tokenboard-rollup/{}", source.as_str())
+}
+
+/// How long a rollup file stays on disk after a refresh replaced it, for readers still on an
+/// older snapshot. The site moves to each new snapshot within a second or so and `pg` at each
+/// statement; a query runs for well under a second.
+pub const VACUUM_RETENTION: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Deletes the rollup files that no commit has referenced for `retention`, and returns how many.
+/// Every refresh replaces its touched days' files, so without this a live server's rollup
+/// directories grow by a few files per commit, forever. (The raw tables are left alone: their
+/// files are only replaced by `compact`, and Delta's own 7-day rule is right for them.)
+pub async fn vacuum(lake: &Lake, retention: chrono::Duration) -> Result<usize, Error> {
+    let mut deleted = 0;
+    for table in TableName::ROLLUPS {
+        let Some(rollup) = lake.open(table.as_str()).await? else {
+            continue;
+        };
+        let (_, metrics) = rollup
+            .vacuum()
+            .with_retention_period(retention)
+            .with_enforce_retention_duration(false)
+            .await?;
+        deleted += metrics.files_deleted.len();
+    }
+    Ok(deleted)
 }
 
 /// Brings every rollup up to the raw tables' latest commits, recomputing only touched hours.
@@ -162,41 +212,71 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
     if !versions.contains_key(TableName::Generations.as_str()) {
         return Ok(summary);
     }
-    // Two tables at a time: one table's queries keep the cores busy while the other's rows are
-    // encoded and written, which takes one core. (A rebuild of 20M records peaked at 945-979 MB
-    // this way, against 989 MB one table at a time: the days' results are smaller than the
-    // aggregation state they came from.)
     let (hourly, daily): (Vec<_>, Vec<_>) = TableName::ROLLUPS
         .into_iter()
-        .partition(|table| definition(*table).2 == Grain::Hour);
-    {
-        let (session, versions) = (&session, &versions);
-        let mut refreshes = futures_util::stream::iter(hourly)
-            .map(|table| async move {
-                let refresh = refresh_table(lake, session, session, versions, table, rebuild).await;
-                (table, refresh)
-            })
-            .buffered(2);
-        while let Some((table, refresh)) = refreshes.next().await {
-            summary.tables.insert(table.as_str(), refresh?);
-        }
-    }
+        .partition(|table| definition(*table).grain == Grain::Hour);
+    refresh_tables(
+        lake,
+        &session,
+        &session,
+        &versions,
+        hourly,
+        rebuild,
+        &mut summary,
+    )
+    .await?;
     // The daily tables sum the hourly ones just committed: a snapshot that holds them, when
     // they changed, and only them (opening every table's log cost a live refresh 50-75 ms). The
     // raw versions recorded stay the ones the hourly tables reflect.
     let hourly_session = if summary.changed() {
-        let hourly = [TableName::HourlyEndpoints];
-        Arc::new(LakeSession::open_tables(lake, &hourly).await?)
+        let read: Vec<TableName> = daily
+            .iter()
+            .filter_map(|table| match definition(*table).grain {
+                Grain::Day { hourly } => Some(hourly),
+                Grain::Hour => None,
+            })
+            .collect();
+        Arc::new(LakeSession::open_tables(lake, &read).await?)
     } else {
         Arc::clone(&session)
     };
-    for table in daily {
-        let refresh =
-            refresh_table(lake, &session, &hourly_session, &versions, table, rebuild).await;
-        summary.tables.insert(table.as_str(), refresh?);
-    }
+    refresh_tables(
+        lake,
+        &session,
+        &hourly_session,
+        &versions,
+        daily,
+        rebuild,
+        &mut summary,
+    )
+    .await?;
     summary.millis = began.elapsed().as_millis();
     Ok(summary)
+}
+
+/// Refreshes `tables`, two at a time: one table's queries keep the cores busy while the other's
+/// rows are encoded and written, which takes one core. (A rebuild of 20M records peaked at
+/// 945-979 MB this way, against 989 MB one table at a time: the days' results are smaller than
+/// the aggregation state they came from.)
+async fn refresh_tables(
+    lake: &Lake,
+    raw: &LakeSession,
+    session: &Arc<LakeSession>,
+    versions: &BTreeMap<&'static str, u64>,
+    tables: Vec<TableName>,
+    rebuild: bool,
+    summary: &mut RefreshSummary,
+) -> Result<(), Error> {
+    let mut refreshes = futures_util::stream::iter(tables)
+        .map(|table| async move {
+            let refresh = refresh_table(lake, raw, session, versions, table, rebuild).await;
+            (table, refresh)
+        })
+        .buffered(2);
+    while let Some((table, refresh)) = refreshes.next().await {
+        summary.tables.insert(table.as_str(), refresh?);
+    }
+    Ok(())
 }
 
 /// Brings `table` up to the raw `versions` of the `raw` session, running its SQL in `session`.
@@ -208,7 +288,11 @@ async fn refresh_table(
     table: TableName,
     rebuild: bool,
 ) -> Result<TableRefresh, Error> {
-    let (sql, sources, grain) = definition(table);
+    let Definition {
+        sql,
+        sources,
+        grain,
+    } = definition(table);
     let rollup = lake.open_or_create(table).await?;
     // A raw table that does not exist yet has nothing to roll up.
     let sources: Vec<(TableName, u64)> = sources
@@ -248,7 +332,7 @@ async fn refresh_table(
     // One query per range: a handful at most.
     let plan = plan.map(|hours| match grain {
         Grain::Hour => hours.coarsened(16),
-        Grain::Day => hours.whole_days().coarsened(16),
+        Grain::Day { .. } => hours.whole_days().coarsened(16),
     });
 
     let ranges = match &plan {
@@ -257,7 +341,7 @@ async fn refresh_table(
             Some((first, last)) => {
                 let mut all = HourRanges::default();
                 all.add(first, last);
-                if grain == Grain::Day {
+                if grain != Grain::Hour {
                     all = all.whole_days();
                 }
                 all.ranges().to_vec()
@@ -402,7 +486,7 @@ fn replace_predicate(hours: &HourRanges, grain: Grain) -> Expr {
                 Grain::Hour => dates
                     .and(col("hour").gt_eq(lit(timestamp(start))))
                     .and(col("hour").lt(lit(timestamp(end)))),
-                Grain::Day => dates,
+                Grain::Day { .. } => dates,
             }
         })
         .reduce(Expr::or)

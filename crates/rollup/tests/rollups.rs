@@ -80,6 +80,7 @@ async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<Cell>> {
         TableName::HourlyAttempts => "hour, model, provider, status, ended_in_error",
         TableName::HourlyApps => "hour, app_id, model",
         TableName::DailyEndpoints => "date, model, provider",
+        TableName::DailyApps => "date, app_id, model",
         _ => "hour, prompt_size",
     };
     let session = LakeSession::open(lake).await.unwrap();
@@ -162,7 +163,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                 // table by day, that hour's whole day.
                 _ => {
                     let expected = match table {
-                        TableName::DailyEndpoints => 72..=96,
+                        TableName::DailyEndpoints | TableName::DailyApps => 72..=96,
                         _ => 72..=73,
                     };
                     assert!(
@@ -191,7 +192,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
     for table in TableName::ROLLUPS {
         let hours = match table {
-            TableName::DailyEndpoints => 24,
+            TableName::DailyEndpoints | TableName::DailyApps => 24,
             _ => 1,
         };
         assert!(
@@ -238,6 +239,16 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
         scalar(&lake, "SELECT count(*) FROM daily_endpoints").await,
         "0"
     );
+    // Likewise per (date, app, model), apps without an id included.
+    let per_day = "SELECT count(*) FROM (SELECT date, app_id, model, count(*) AS n, \
+                   sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS t, \
+                   min(origin) AS o FROM generations GROUP BY 1, 2, 3) raw \
+                   FULL JOIN daily_apps d ON raw.date = d.date AND raw.model = d.model \
+                   AND raw.app_id IS NOT DISTINCT FROM d.app_id \
+                   WHERE (raw.n IS DISTINCT FROM d.requests) OR (raw.t IS DISTINCT FROM d.tokens) \
+                   OR (raw.o IS DISTINCT FROM d.origin)";
+    assert_eq!(scalar(&lake, per_day).await, "0");
+    assert_ne!(scalar(&lake, "SELECT count(*) FROM daily_apps").await, "0");
 
     let mut incremental = Vec::new();
     for table in TableName::ROLLUPS {
@@ -563,4 +574,51 @@ async fn compaction_merges_closed_days_drops_duplicates_and_changes_no_answer() 
     // Compacting again has nothing to do.
     let again = tokenboard_ingest::compact(&lake).await.unwrap();
     assert!(again.values().all(|s| s.days.is_empty()), "{again:?}");
+
+    // Four refreshes replaced rollup files. Within the retention they all stay; past it (here
+    // none), only the files the tables still use stay, and the answers are the same.
+    let stale = |counts: &[(usize, usize)]| counts.iter().any(|(disk, live)| disk > live);
+    let counts = rollup_files(&lake).await;
+    assert!(stale(&counts), "{counts:?}");
+    let retention = tokenboard_rollup::VACUUM_RETENTION;
+    assert_eq!(
+        tokenboard_rollup::vacuum(&lake, retention).await.unwrap(),
+        0
+    );
+    assert_eq!(rollup_files(&lake).await, counts);
+    let deleted = tokenboard_rollup::vacuum(&lake, chrono::Duration::zero())
+        .await
+        .unwrap();
+    let expected: usize = counts.iter().map(|(disk, live)| disk - live).sum();
+    assert_eq!(deleted, expected);
+    let counts = rollup_files(&lake).await;
+    assert!(!stale(&counts), "{counts:?}");
+    assert_same_answer(&top_models(&lake).await, &answer);
+    let refresh = tokenboard_rollup::rebuild(&lake).await.unwrap();
+    assert!(refresh.changed(), "{refresh}");
+    assert_same_answer(&top_models(&lake).await, &answer);
+}
+
+/// Per rollup table: the Parquet files in its directory, and those its current version uses.
+async fn rollup_files(lake: &Lake) -> Vec<(usize, usize)> {
+    let mut counts = Vec::new();
+    for table in TableName::ROLLUPS {
+        let delta = lake.open(table.as_str()).await.unwrap().unwrap();
+        let live = delta.get_file_uris().unwrap().count();
+        let root = delta.table_url().to_file_path().unwrap();
+        let mut on_disk = 0;
+        let mut pending = vec![root];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "parquet") {
+                    on_disk += 1;
+                }
+            }
+        }
+        counts.push((on_disk, live));
+    }
+    counts
 }

@@ -308,6 +308,7 @@ async fn write_batches(
 /// After each committed batch: refresh the rollups, then move the site to the new snapshot.
 /// Batches committed meanwhile are caught by the next round (`Notify` keeps one wake-up).
 pub(crate) async fn follow_commits(site: Site, lake: Lake, progress: Arc<Progress>) {
+    let mut last_vacuum = std::time::Instant::now();
     loop {
         progress.committed.notified().await;
         // Every batch counted here was committed before the refresh below reads the tables.
@@ -315,6 +316,15 @@ pub(crate) async fn follow_commits(site: Site, lake: Lake, progress: Arc<Progres
         let started = std::time::Instant::now();
         if let Err(error) = tokenboard_rollup::refresh(&lake).await {
             tracing::warn!(%error, "refreshing the rollups after a post");
+        }
+        // Each refresh replaces rollup files; delete those no snapshot can still be reading.
+        let retention = tokenboard_rollup::VACUUM_RETENTION;
+        if last_vacuum.elapsed().as_secs() >= retention.num_seconds().unsigned_abs() {
+            last_vacuum = std::time::Instant::now();
+            match tokenboard_rollup::vacuum(&lake, retention).await {
+                Ok(deleted) => tracing::debug!(deleted, "vacuumed the rollups"),
+                Err(error) => tracing::warn!(%error, "vacuuming the rollups"),
+            }
         }
         if let Err(error) = site.refresh().await {
             tracing::warn!(%error, "moving the site to the new snapshot");

@@ -158,10 +158,11 @@ enum Command {
         rebuild: bool,
     },
     /// Rewrite each closed day (every day but the newest) of generations and attempts that has
-    /// several files as a few large ones, dropping duplicate ids; then update the rollups.
+    /// several files as a few large ones, dropping duplicate ids; then update the rollups and
+    /// delete their files replaced over ten minutes ago.
     Compact,
     /// Run SQL over the tables (generations, attempts, quarantine, feedback and the hourly_* and
-    /// daily_endpoints rollups); without a query on a terminal, an interactive prompt with history.
+    /// daily_* rollups); without a query on a terminal, an interactive prompt with history.
     Sql {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -354,6 +355,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let rollups = tokenboard_rollup::refresh(&lake).await?;
             println!("rollups: {rollups}");
+            let retention = tokenboard_rollup::VACUUM_RETENTION;
+            let deleted = tokenboard_rollup::vacuum(&lake, retention).await?;
+            println!(
+                "rollups: {deleted} files deleted (replaced over {} minutes ago)",
+                retention.num_minutes()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Sql {
@@ -536,8 +543,7 @@ async fn serve_pg(data: &str, addr: &str, user: &str) -> Result<()> {
     let credentials = tokenboard_pg::Credentials::from_env(user)?;
     // Read-only means this server writes nothing either: the rollups are as ingest left them.
     let lake = Lake::new(data)?;
-    let session = LakeSession::open(&lake).await?;
-    let server = tokenboard_pg::Server::bind(session.context().clone(), addr, credentials).await?;
+    let server = tokenboard_pg::Server::bind(&lake, addr, credentials).await?;
     eprintln!("listening on {}", server.local_addr()?);
     tokio::select! {
         () = server.serve() => {}

@@ -476,6 +476,7 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
         "hourly_apps",
         "hourly_prompt_sizes",
         "daily_endpoints",
+        "daily_apps",
     ] {
         assert_data_files_are_lz4(&data.join(rollup));
     }

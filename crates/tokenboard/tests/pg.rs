@@ -294,6 +294,47 @@ fn psql_reads_the_lake_and_cannot_change_it() {
     assert!(before == after, "a file in the data directory changed");
 }
 
+/// A connection that stays open across an ingest (a dashboard) reads the new rows, raw and
+/// rolled up: the server moves to the lake's newest snapshot before each statement.
+#[test]
+fn psql_reads_what_was_ingested_after_the_server_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let ingest = |file: &Path| {
+        let output = tokenboard(&data).arg("ingest").arg(file).output().unwrap();
+        assert!(
+            output.status.success(),
+            "ingest failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    ingest(&fixture("bad_lines.jsonl"));
+    let (_server, port) = start_server(&data);
+    let totals = "SELECT count(*), sum(coalesce(tokens_prompt,0)+coalesce(tokens_completion,0)) \
+                  FROM generations";
+    let rolled_up = "SELECT sum(requests), sum(tokens_prompt + tokens_completion) \
+                     FROM hourly_endpoints";
+    // The fixture: 3 generations, 1,330 tokens.
+    assert_eq!(query(port, totals).trim_end(), "3|1330");
+    assert_eq!(query(port, rolled_up).trim_end(), "3|1330");
+
+    // Two more: 100 + 50 and 7 + 3 tokens, in an hour the fixture has no rows in.
+    let more = dir.path().join("more.jsonl");
+    std::fs::write(
+        &more,
+        concat!(
+            r#"{"id":"late-1","created_at":"2026-11-21T10:00:00Z","model":"x/y","tokens_prompt":100,"tokens_completion":50}"#,
+            "\n",
+            r#"{"id":"late-2","created_at":"2026-11-21T10:30:00Z","model":"x/y","tokens_prompt":7,"tokens_completion":3}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    ingest(&more);
+    assert_eq!(query(port, totals).trim_end(), "5|1490");
+    assert_eq!(query(port, rolled_up).trim_end(), "5|1490");
+}
+
 #[test]
 fn refuses_to_start_without_a_password() {
     let dir = tempfile::tempdir().unwrap();
