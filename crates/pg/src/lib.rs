@@ -368,8 +368,9 @@ impl QueryHook for FollowLake {
     }
 }
 
-/// The query hook that keeps the server read-only. It runs before the other hooks and before
-/// datafusion-postgres hands a statement to DataFusion, plans the statement exactly as that
+/// The query hook that keeps the server read-only. It runs before the other hooks (but
+/// [`FollowLake`], which only reads) and before datafusion-postgres hands a statement to
+/// DataFusion, plans the statement exactly as that
 /// path will, and refuses it when the plan (or any plan inside it) could change anything.
 #[derive(Debug)]
 struct ReadOnly;
