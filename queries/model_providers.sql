@@ -4,10 +4,12 @@
 -- how its attempts went (uptime with a 95% Wilson interval, rate-limited share, from `attempts`;
 -- the counts behind them last, for the score feed).
 -- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC),
--- $hours_from (the first hour boundary after $start).
+-- $hours_from (the first hour boundary after $start), $reads_hours ($hours_from <= $end).
 --
 -- The window is read in two parts: the raw rows of ($start, $hours_from), less than an hour, and
 -- the hourly rollups from $hours_from on (through the hour holding $end, the newest record).
+-- A window of an hour or less is read from raw rows only: $hours_from is then past $end, and
+-- `$reads_hours` (false) lets the planner drop the rollup scans once the values are bound.
 -- Sums add up exactly; percentiles come from the parts' sketches merged (within 1%).
 WITH served_parts AS (
     SELECT
@@ -54,7 +56,7 @@ WITH served_parts AS (
     WHERE ($model IS NULL OR model = $model)
       AND ($provider IS NULL OR provider = $provider)
       AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
-      AND hour >= $hours_from AND hour <= $end
+      AND $reads_hours AND hour >= $hours_from AND hour <= $end
       AND provider IS NOT NULL
     GROUP BY model, provider
 ),
@@ -111,7 +113,7 @@ attempt_parts AS (
     WHERE ($model IS NULL OR model = $model)
       AND ($provider IS NULL OR provider = $provider)
       AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
-      AND hour >= $hours_from AND hour <= $end
+      AND $reads_hours AND hour >= $hours_from AND hour <= $end
       AND provider IS NOT NULL
 ),
 outcomes AS (

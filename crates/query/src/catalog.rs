@@ -341,12 +341,25 @@ impl ViewRequest {
                     Some(length) => newest - length,
                     None => DateTime::from_timestamp(946_684_800, 0).unwrap_or(newest), // 2000-01-01
                 };
-                // Raw rows before the first whole hour, rollups after it.
-                let hours_from =
-                    start.duration_trunc(Duration::hours(1)).unwrap_or(start) + Duration::hours(1);
+                // Raw rows before the first whole hour, rollups after it. A window of an hour
+                // or less reads raw rows only: its rollup hour would hold the same rows, and
+                // without it the plan has no rollup scans at all.
+                let hours_from = match self.window.length() {
+                    Some(length) if length <= Duration::hours(1) => {
+                        data_through + Duration::hours(1)
+                    }
+                    _ => {
+                        start.duration_trunc(Duration::hours(1)).unwrap_or(start)
+                            + Duration::hours(1)
+                    }
+                };
                 params.push(("start", timestamp(start)));
                 params.push(("end", timestamp(newest)));
                 params.push(("hours_from", timestamp(hours_from)));
+                params.push((
+                    "reads_hours",
+                    ScalarValue::Boolean(Some(hours_from <= newest)),
+                ));
                 params.push(("model", ScalarValue::Utf8(self.model.clone())));
                 params.push(("provider", ScalarValue::Utf8(self.provider.clone())));
             }

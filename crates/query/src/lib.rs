@@ -24,6 +24,8 @@ use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::optimizer::Optimizer;
+use datafusion::optimizer::eliminate_filter::EliminateFilter;
+use datafusion::optimizer::propagate_empty_relation::PropagateEmptyRelation;
 use datafusion::optimizer::push_down_limit::PushDownLimit;
 use datafusion::optimizer::simplify_expressions::SimplifyExpressions;
 use datafusion::physical_plan::{ExecutionPlan, collect as collect_physical};
@@ -101,6 +103,8 @@ impl ViewResult {
 /// A DataFusion session with every table of a lake registered under its name.
 pub struct LakeSession {
     ctx: SessionContext,
+    /// The same tables, for queries that read a few thousand rows (see [`Partitions::One`]).
+    one_partition: SessionContext,
     lake: Lake,
     /// Each registered table, kept to ask its log for newer commits.
     tables: BTreeMap<&'static str, DeltaTable>,
@@ -111,8 +115,9 @@ pub struct LakeSession {
     /// Each statement with placeholders planned once per session, as a prepared statement is
     /// (parsing took 9 of model-providers' 32 ms at 2M records, optimizing most of the rest).
     prepared: Mutex<HashMap<String, Arc<Prepared>>>,
-    /// What a prepared plan still needs once its values are bound: folding them, and pushing
-    /// a bound `LIMIT` into the sort below it (a top-k).
+    /// What a prepared plan still needs once its values are bound: folding them, dropping the
+    /// branches a false condition empties (a window without a whole hour reads no rollups),
+    /// and pushing a bound `LIMIT` into the sort below it (a top-k).
     after_binding: Arc<Optimizer>,
 }
 
@@ -181,8 +186,10 @@ impl LakeSession {
             versions.insert(name.as_str(), table.version().unwrap_or(0));
             tables.insert(name.as_str(), table);
         }
+        let one_partition = one_partition_session(&ctx);
         Ok(LakeSession {
             ctx,
+            one_partition,
             lake: lake.clone(),
             tables,
             versions,
@@ -190,6 +197,8 @@ impl LakeSession {
             prepared: Mutex::new(HashMap::new()),
             after_binding: Arc::new(Optimizer::with_rules(vec![
                 Arc::new(SimplifyExpressions::new()),
+                Arc::new(EliminateFilter::new()),
+                Arc::new(PropagateEmptyRelation::new()),
                 Arc::new(PushDownLimit::new()),
             ])),
         })
@@ -410,12 +419,8 @@ impl LakeSession {
     ) -> Result<Vec<RecordBatch>, Error> {
         let prepared = self.prepare(sql).await?;
         let ctx = match partitions {
-            Partitions::Session => self.ctx.clone(),
-            Partitions::One => {
-                let mut state = self.ctx.state();
-                state.config_mut().options_mut().execution.target_partitions = 1;
-                SessionContext::new_with_state(state)
-            }
+            Partitions::Session => &self.ctx,
+            Partitions::One => &self.one_partition,
         };
         let (plan, placeholder_types) = match &*prepared {
             Prepared::Optimized {
@@ -424,7 +429,7 @@ impl LakeSession {
             } => (plan, placeholder_types),
             Prepared::Unoptimized(plan) => {
                 let bound = plan.clone().with_param_values(params)?;
-                return collect(ctx.execute_logical_plan(bound).await?, &ctx).await;
+                return collect(ctx.execute_logical_plan(bound).await?, ctx).await;
             }
         };
         // Each value as the type its placeholder was planned with: a literal of another type
@@ -448,7 +453,7 @@ impl LakeSession {
             .query_planner()
             .create_physical_plan(&bound, &state)
             .await?;
-        collect_plan(physical, &ctx).await
+        collect_plan(physical, ctx).await
     }
 
     /// `sql` planned with its placeholders unbound, from the session's cache.
@@ -523,19 +528,27 @@ fn placeholder_types(plan: &LogicalPlan) -> Option<HashMap<String, Option<DataTy
     (walked.is_ok() && !conflict).then_some(types)
 }
 
-/// Runs `plan` to completion; at least one batch, empty if need be, so that the schema is known.
+/// `ctx` planned for one partition (see [`Partitions::One`]). It shares `ctx`'s catalog, so it
+/// reads the same tables; built once per session rather than per query.
+fn one_partition_session(ctx: &SessionContext) -> SessionContext {
+    let mut state = ctx.state();
+    state.config_mut().options_mut().execution.target_partitions = 1;
+    SessionContext::new_with_state(state)
+}
+
 /// How many partitions a query is planned for.
 #[derive(Debug, Clone, Copy)]
 enum Partitions {
     /// The session's setting, one per core.
     Session,
-    /// One. On a few thousand rows most of a query's time is planning, and one partition plans
-    /// fewer operators (no repartitioning, no merging): one model's providers over 30m take
-    /// 12.5 ms against 15 on two partitions at 2M records, 17.5 against 24 at 20M. Over a week
-    /// two partitions win (54 against 67 ms at 20M).
+    /// One, in the session of [`one_partition_session`]. On a few thousand rows most of a query's
+    /// time is planning, and one partition plans fewer operators (no repartitioning, no
+    /// merging): one model's providers over 30m took 12.5 ms against 15 on two partitions at 2M
+    /// records, 17.5 against 24 at 20M. Over a week two partitions win (54 against 67 ms at 20M).
     One,
 }
 
+/// Runs `plan` to completion; at least one batch, empty if need be, so that the schema is known.
 async fn collect_plan(
     plan: Arc<dyn ExecutionPlan>,
     ctx: &SessionContext,

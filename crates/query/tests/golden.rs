@@ -334,6 +334,57 @@ async fn model_providers_count_an_errored_200_as_a_failure() {
     );
 }
 
+/// Windows that cross an hour boundary. The newest record is at 10:10, so 30m is (09:40, 10:10]
+/// and holds rows on both sides of 10:00; 5m is (10:05, 10:10]; 1d holds every row, the hour
+/// from 10:00 on in the rollups. A window of an hour or less reads raw rows only, so 30m must
+/// count the rows after 10:00 from `generations` and `attempts` exactly as 1d counts them from
+/// the rollups.
+#[tokio::test]
+async fn model_providers_windows_across_an_hour_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = |id: &str, at: &str, finish: &str, responses: &str| {
+        format!(
+            r#"{{"id":"{id}","created_at":"2026-11-20T{at}Z","model":"h/x","provider_name":"P","finish_reason":"{finish}","latency":100,"tokens_prompt":10,"tokens_completion":5,"provider_responses":[{responses}]}}"#
+        )
+    };
+    let ok = r#"{"provider_name":"P","status":200,"latency":100}"#;
+    let limited_then_ok = format!(r#"{{"provider_name":"P","status":429}},{ok}"#);
+    let lines = [
+        record("h1", "09:35:00", "stop", ok),
+        record("h2", "09:45:00", "stop", ok),
+        record("h3", "09:59:59.5", "stop", ok),
+        record("h4", "10:00:00", "stop", &limited_then_ok),
+        // Its 200 counts as a failure: the generation ended in `error`.
+        record("h5", "10:06:00", "error", ok),
+        record("h6", "10:10:00", "stop", ok),
+    ];
+    let input = write_lines(dir.path(), "hours.jsonl", &lines);
+    let session = lake_from(&[input], &dir.path().join("lake")).await;
+    let counts = |rows: Vec<ModelProvider>| {
+        let [row] = rows.as_slice() else {
+            panic!("one endpoint expected, got {rows:?}")
+        };
+        (row.requests, row.attempts, row.successes, row.rate_limited)
+    };
+    let window = |window| {
+        ViewRequest::new(View::ModelProviders)
+            .model("h/x")
+            .window(window)
+    };
+    // h2..h6: five attempts (h4's 429 aside), h5's the failure; one rate limit.
+    let thirty: Vec<ModelProvider> = rows(&session, window(Window::ThirtyMinutes)).await;
+    close(thirty[0].rate_limited_share, 1.0 / 6.0);
+    assert_eq!(counts(thirty), (5, 5, 4, 1));
+    assert_eq!(
+        counts(rows(&session, window(Window::FiveMinutes)).await),
+        (2, 2, 1, 0)
+    );
+    assert_eq!(
+        counts(rows(&session, window(Window::Day)).await),
+        (6, 6, 5, 1)
+    );
+}
+
 #[tokio::test]
 async fn feedback_counts_reported_generations_once_per_endpoint() {
     let dir = tempfile::tempdir().unwrap();
