@@ -11,6 +11,8 @@
 -- A window of an hour or less is read from raw rows only: $hours_from is then past $end, and
 -- `$reads_hours` (false) lets the planner drop the rollup scans once the values are bound.
 -- Sums add up exactly; percentiles come from the parts' sketches merged (within 1%).
+-- An attempt counts toward uptime as a success when its status is 2xx and it did not end its
+-- generation in `error` (`ended_in_error`, set at ingest: queries/README.md).
 WITH served_parts AS (
     SELECT
         model,
@@ -83,29 +85,19 @@ served AS (
     FROM served_parts
     GROUP BY model, provider
 ),
--- The last attempt of a generation that ended in `error` failed, whatever its status said.
-errored AS (
-    SELECT id, num_attempts - 1 AS last_attempt
-    FROM generations
-    WHERE ($model IS NULL OR model = $model)
-      AND date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
-      AND created_at > $start AND created_at < $hours_from AND created_at <= $end
-      AND finish_reason = 'error'
-),
 attempt_parts AS (
     SELECT
-        a.model,
-        a.provider_name AS provider,
-        a.status,
-        e.id IS NOT NULL AS ended_in_error,
+        model,
+        provider_name AS provider,
+        status,
+        ended_in_error,
         count(*) AS attempts
-    FROM attempts a
-    LEFT JOIN errored e ON e.id = a.generation_id AND e.last_attempt = a.attempt
-    WHERE ($model IS NULL OR a.model = $model)
-      AND ($provider IS NULL OR a.provider_name = $provider)
-      AND a.date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
-      AND a.created_at > $start AND a.created_at < $hours_from AND a.created_at <= $end
-      AND a.provider_name IS NOT NULL
+    FROM attempts
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider_name = $provider)
+      AND date BETWEEN CAST($start AS DATE) AND CAST($hours_from AS DATE)
+      AND created_at > $start AND created_at < $hours_from AND created_at <= $end
+      AND provider_name IS NOT NULL
     GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT model, provider, status, ended_in_error, attempts

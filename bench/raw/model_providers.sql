@@ -36,15 +36,6 @@ WITH served AS (
       AND provider_name IS NOT NULL
     GROUP BY model, provider_name
 ),
--- The last attempt of a generation that ended in `error` failed, whatever its status said.
-errored AS (
-    SELECT id, num_attempts - 1 AS last_attempt
-    FROM generations
-    WHERE ($model IS NULL OR model = $model)
-      AND date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND created_at > $start AND created_at <= $end
-      AND finish_reason = 'error'
-),
 outcomes AS (
     SELECT
         a.model,
@@ -52,11 +43,10 @@ outcomes AS (
         CASE
             WHEN a.status = 429 THEN 'rate_limited'
             WHEN a.status IS NULL OR a.status IN (400, 413, 422) THEN 'excluded'
-            WHEN a.status BETWEEN 200 AND 299 AND e.id IS NULL THEN 'success'
+            WHEN a.status BETWEEN 200 AND 299 AND NOT a.ended_in_error THEN 'success'
             ELSE 'failure'
         END AS outcome
     FROM attempts a
-    LEFT JOIN errored e ON e.id = a.generation_id AND e.last_attempt = a.attempt
     WHERE ($model IS NULL OR a.model = $model)
       AND ($provider IS NULL OR a.provider_name = $provider)
       AND a.date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)

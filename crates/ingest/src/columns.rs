@@ -86,6 +86,10 @@ pub static ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
         int("status"),
         float("latency"),
         text("endpoint_id"),
+        // The last attempt of a generation whose finish_reason is `error`: uptime counts it as a
+        // failure whatever its status. A fact of the record, kept here so that uptime reads
+        // `attempts` alone instead of joining it to `generations`.
+        Field::new("ended_in_error", DataType::Boolean, false),
         Field::new(DATE, DataType::Date32, false),
     ]))
 });
@@ -262,6 +266,7 @@ struct AttemptColumns {
     status: Int64Builder,
     latency: Float64Builder,
     endpoint_id: StringBuilder,
+    ended_in_error: BooleanBuilder,
     date: Date32Builder,
     /// Index of the generation row each attempt belongs to, to drop both together.
     parent: Vec<u32>,
@@ -329,6 +334,7 @@ impl RecordColumns {
                 status: i(),
                 latency: f(),
                 endpoint_id: s(),
+                ended_in_error: b(),
                 date: Date32Builder::with_capacity(rows),
                 parent: Vec::with_capacity(rows),
             },
@@ -393,6 +399,7 @@ impl RecordColumns {
         self.date.append_value(date);
 
         let a = &mut self.attempts;
+        let ended_in_error = r.finish_reason.as_deref() == Some("error");
         for (index, attempt) in r.provider_responses.iter().enumerate() {
             a.generation_id.append_value(&r.id);
             a.created_at.append_value(r.created_at_us);
@@ -404,6 +411,8 @@ impl RecordColumns {
             a.status.append_option(attempt.status);
             a.latency.append_option(attempt.latency);
             a.endpoint_id.append_option(attempt.endpoint_id.as_deref());
+            a.ended_in_error
+                .append_value(ended_in_error && index + 1 == r.provider_responses.len());
             a.date.append_value(date);
             a.parent.push(row);
         }
@@ -459,6 +468,7 @@ impl RecordColumns {
             Arc::new(a.status.finish()),
             Arc::new(a.latency.finish()),
             Arc::new(a.endpoint_id.finish()),
+            Arc::new(a.ended_in_error.finish()),
             Arc::new(a.date.finish()),
         ];
         Ok(RecordBatches {

@@ -51,9 +51,11 @@ pub async fn compact(lake: &Lake) -> Result<BTreeMap<&'static str, CompactSummar
 }
 
 async fn compact_table(lake: &Lake, name: TableName) -> Result<Option<CompactSummary>, Error> {
-    let (Some(mut table), Some(key)) = (lake.open(name.as_str()).await?, unique_key(name)) else {
+    let (Some(table), Some(key)) = (lake.open(name.as_str()).await?, unique_key(name)) else {
         return Ok(None);
     };
+    // The rewrite selects the current columns: a table an older version wrote gets them first.
+    let mut table = crate::upgrade::to_current_schema(lake, name, table).await?;
     // Files per day, from their partition directory: `.../date=YYYY-MM-DD/part-....parquet`.
     let mut files: BTreeMap<NaiveDate, usize> = BTreeMap::new();
     for uri in table.get_file_uris()? {

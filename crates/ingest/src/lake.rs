@@ -219,10 +219,12 @@ impl Lake {
         Ok(table.version().is_some().then_some(table))
     }
 
-    /// Opens a table, creating it empty with its schema if it does not exist.
+    /// Opens a table, creating it empty with its schema if it does not exist. A table an older
+    /// tokenboard wrote is brought to the current schema first ([`crate::upgrade`]): ingest
+    /// appends Parquet files of its own schema, which the table's must match.
     pub async fn open_or_create(&self, name: TableName) -> Result<LakeTable, Error> {
         let table = match self.open(name.as_str()).await? {
-            Some(table) => table,
+            Some(table) => crate::upgrade::to_current_schema(self, name, table).await?,
             None => {
                 if let Some(dir) = self.local_dir(name.as_str())? {
                     std::fs::create_dir_all(&dir).map_err(|error| Error::Location {

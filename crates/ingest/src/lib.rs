@@ -18,6 +18,7 @@ pub mod lines;
 pub mod live;
 mod pipeline;
 pub mod source;
+mod upgrade;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -32,6 +33,7 @@ pub use lake::{Lake, TableName};
 pub use live::{LiveWriter, Post, PostSummary, RejectedLine};
 pub use pipeline::ingest;
 pub use source::Source;
+pub use upgrade::upgrade_tables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -50,6 +52,14 @@ pub enum Error {
     Arrow(#[from] ArrowError),
     #[error("query: {0}")]
     DataFusion(#[from] DataFusionError),
+    #[error(
+        "table {table} has the columns {found}, where this version of tokenboard writes {expected}"
+    )]
+    Schema {
+        table: &'static str,
+        found: String,
+        expected: String,
+    },
     #[error("ingest task failed: {0}")]
     Task(String),
 }

@@ -63,6 +63,14 @@ pub enum Error {
     BucketPeriod(View),
     #[error("{0} needs a model (author/slug){either}", either = if matches!(.0, View::ModelProviders | View::Feedback) { " or a provider, beyond the 5m, 30m and 1d windows" } else { "" })]
     MissingModel(View),
+    #[error(
+        "the table {table} has no column {missing}: an older version of tokenboard wrote this \
+         data directory; `tokenboard compact` (or the next `tokenboard ingest`) upgrades it"
+    )]
+    OlderTable {
+        table: &'static str,
+        missing: String,
+    },
     #[error("reading the rows of {view}: {source}")]
     Rows {
         view: &'static str,
@@ -177,6 +185,21 @@ impl LakeSession {
             };
             table.update_datafusion_session(&ctx.state())?;
             let delta: Arc<dyn TableProvider> = table.table_provider().await?;
+            if TableName::RAW.contains(&name) {
+                let missing: Vec<String> = name
+                    .schema()
+                    .fields()
+                    .iter()
+                    .filter(|field| delta.schema().field_with_name(field.name()).is_err())
+                    .map(|field| field.name().clone())
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Error::OlderTable {
+                        table: name.as_str(),
+                        missing: missing.join(", "),
+                    });
+                }
+            }
             let provider: Arc<dyn TableProvider> =
                 match SnapshotTable::try_new(&ctx, &table, delta.schema())? {
                     Some(snapshot) => Arc::new(snapshot),

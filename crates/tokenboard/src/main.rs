@@ -702,6 +702,7 @@ async fn demo(data: &str, rows: u64, days: u32, quiet: bool) -> Result<()> {
         update_rollups(&lake, quiet).await?;
     } else {
         eprintln!("{data} already holds data: showing it (remove the directory to start over)");
+        tokenboard_ingest::upgrade_tables(&lake).await?;
         catch_up(&lake, quiet).await;
     }
     let session = LakeSession::open(&lake).await?;

@@ -813,3 +813,77 @@ fn feedback_files_are_stored_and_their_bad_lines_quarantined() {
         .unwrap();
     assert_eq!(strict.status.code(), Some(3));
 }
+
+/// The (generation id, attempt) pairs that must be marked `ended_in_error`, from the raw JSON:
+/// the last entry of `provider_responses` of each record whose finish_reason is `error` (the
+/// first record of an id, as ingest keeps).
+fn expected_ended_in_error(files: &[&Path]) -> Vec<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut marked = Vec::new();
+    for file in files {
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let id = v["id"].as_str().unwrap().to_owned();
+            let attempts = v["provider_responses"].as_array().map_or(0, Vec::len);
+            if seen.insert(id.clone()) && v["finish_reason"] == "error" && attempts > 0 {
+                marked.push(vec![id, (attempts - 1).to_string()]);
+            }
+        }
+    }
+    marked.sort();
+    marked
+}
+
+/// tests/fixtures/lake-before-ended-in-error is what tokenboard wrote before `attempts` had
+/// `ended_in_error` (commit da84456, `ingest --no-rollups tests/fixtures/views.jsonl`). Readers
+/// refuse it with a message that says what to run; `compact` and the next `ingest` each add the
+/// column, computed from `generations`, and keep every row.
+#[test]
+fn a_lake_from_before_ended_in_error_is_upgraded_by_compact_or_ingest() {
+    let views = fixture("views.jsonl");
+    for upgrade_by in ["compact", "ingest"] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let old = fixture("lake-before-ended-in-error");
+        for file in walk(&old) {
+            let copy = data.join(file.strip_prefix(&old).unwrap());
+            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            std::fs::copy(&file, &copy).unwrap();
+        }
+
+        let refused = tokenboard(&data)
+            .args(["sql", "SELECT count(*) FROM attempts"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("attempts has no column ended_in_error")
+                && stderr.contains("tokenboard compact"),
+            "{stderr}"
+        );
+
+        let mut files = vec![views.as_path()];
+        let generated;
+        if upgrade_by == "compact" {
+            run(tokenboard(&data).arg("compact"));
+        } else {
+            generated = generate(dir.path(), "more.jsonl", 2_000, 5);
+            run(tokenboard(&data).arg("ingest").arg(&generated));
+            files.push(generated.as_path());
+        }
+        assert_eq!(
+            stored_totals(&data),
+            expected_totals(&files),
+            "{upgrade_by}"
+        );
+        let mut marked = sql(
+            &data,
+            "SELECT generation_id, attempt FROM attempts WHERE ended_in_error",
+        );
+        marked.sort();
+        let expected = expected_ended_in_error(&files);
+        assert!(expected.len() >= 3, "{upgrade_by}: {expected:?}");
+        assert_eq!(marked, expected, "{upgrade_by}");
+    }
+}
