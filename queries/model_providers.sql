@@ -22,7 +22,7 @@ WITH served_parts AS (
         sketch_build(CASE WHEN generation_time > 0 AND tokens_completion > 0
                           THEN tokens_completion / (generation_time / 1000.0) END) AS throughput,
         sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
-        sum(total_cost) AS spend,
+        CAST(sum(total_cost) AS DOUBLE) AS spend,
         sum(CASE WHEN native_tokens_prompt IS NOT NULL
                  THEN coalesce(native_tokens_cached, 0) END) AS cached_tokens,
         sum(native_tokens_prompt) AS native_prompt_tokens,

@@ -701,7 +701,8 @@ def main() -> None:
         else:
             results[key] = run_view(con, view, period, window, model, args.limit)
     out = results if (args.all or args.timing) else results[args.view]
-    json.dump(out, sys.stdout, indent=1, allow_nan=False)
+    # Costs read from the lake are DECIMAL: DuckDB returns their sums as Python Decimals.
+    json.dump(out, sys.stdout, indent=1, allow_nan=False, default=float)
     sys.stdout.write("\n")
 
 

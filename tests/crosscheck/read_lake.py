@@ -29,7 +29,7 @@ QUERIES = {
     "generations": (
         "SELECT count(*) AS rows, "
         "sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens, "
-        "sum(total_cost) AS spend FROM t"
+        "CAST(sum(total_cost) AS DOUBLE) AS spend FROM t"
     ),
     "attempts": "SELECT count(*) AS rows FROM t",
     "quarantine": "SELECT count(*) AS rows FROM t",

@@ -421,6 +421,12 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
                     .set_column_dictionary_enabled(path.clone(), false)
                     .set_column_encoding(path, Encoding::BYTE_STREAM_SPLIT);
             }
+            // Costs: nearly unique integers; plain and zstd beat delta encoding on them.
+            DataType::Decimal128(..) => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::PLAIN);
+            }
             DataType::Utf8 if unique_text => {
                 builder = builder
                     .set_column_dictionary_enabled(path.clone(), false)

@@ -33,7 +33,7 @@ pub use lake::{Lake, TableName};
 pub use live::{LiveWriter, Post, PostSummary, RejectedLine};
 pub use pipeline::ingest;
 pub use source::Source;
-pub use upgrade::upgrade_tables;
+pub use upgrade::{outdated_columns, upgrade_tables};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

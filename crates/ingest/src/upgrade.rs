@@ -1,30 +1,53 @@
 //! Tables an older tokenboard wrote, brought to the current schema when ingest opens them.
 //!
 //! Ingest appends Parquet files of the schemas in [`crate::columns`], so a table must have
-//! exactly those columns. One change so far has a way forward:
+//! exactly those columns. Two changes so far have a way forward, and one rewrite does both:
 //!
 //! - `attempts.ended_in_error` (added in December 2026): true on the last attempt of a
 //!   generation whose finish_reason is `error`. Before it, every reader of uptime joined
-//!   `attempts` to `generations` to find those attempts. The upgrade computes the column by that
-//!   same join and rewrites the table in one Delta commit, an overwrite with the new schema:
-//!   readers see the old table or the new one, never a mix, and a crash leaves the old one.
+//!   `attempts` to `generations` to find those attempts; the upgrade computes it by that join.
+//! - Costs as decimals (December 2026): `generations`' four cost columns held doubles. The
+//!   upgrade casts them, rounding to the picodollar as ingest does.
 //!
-//! Any other difference is an error that names the table and both column lists: guessing could
-//! cost data.
+//! A table is rewritten in one Delta commit, an overwrite with the new schema: readers see the
+//! old table or the new one, never a mix, and a crash leaves the old one. Any other difference
+//! is an error that names the table and both column lists: guessing could cost data.
 
 use deltalake::DeltaTable;
+use deltalake::arrow::datatypes::{DataType, Schema};
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::delta_datafusion::create_session_state_with_spill_config;
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 
-use crate::columns::DATE;
+use crate::columns::{COST_PRECISION, COST_SCALE, DATE};
 use crate::lake::writer_properties;
 use crate::{Error, Lake, TableName};
 
-/// Memory the upgrade's sort holds before it spills to disk: a lake's whole `attempts` table is
-/// rewritten in time order, and may be larger than memory.
+/// Memory the upgrade's sort holds before it spills to disk: a lake's whole table is rewritten
+/// in time order, and may be larger than memory.
 const SORT_MEMORY_BYTES: usize = 512 << 20;
+
+/// How the columns of the raw table `name`, as `found`, fall short of the ones this version
+/// writes: one description per column, empty when the table is current. Readers refuse a table
+/// with this list; ingest and compact upgrade it.
+pub fn outdated_columns(name: TableName, found: &Schema) -> Vec<String> {
+    name.schema()
+        .fields()
+        .iter()
+        .filter_map(|wanted| match found.field_with_name(wanted.name()) {
+            Err(_) => Some(format!("{} is missing", wanted.name())),
+            Ok(field) if is_cost_as_double(field.data_type(), wanted.data_type()) => {
+                Some(format!("{} holds doubles, not decimals", wanted.name()))
+            }
+            Ok(_) => None,
+        })
+        .collect()
+}
+
+fn is_cost_as_double(found: &DataType, wanted: &DataType) -> bool {
+    matches!(found, DataType::Float64) && matches!(wanted, DataType::Decimal128(..))
+}
 
 /// `table` (the table `name` of `lake`) with the columns this version writes, upgraded if an
 /// older version wrote it.
@@ -33,43 +56,69 @@ pub(crate) async fn to_current_schema(
     name: TableName,
     table: DeltaTable,
 ) -> Result<DeltaTable, Error> {
-    let found = column_names(&table)?;
-    let expected: Vec<String> = name
-        .schema()
-        .fields()
-        .iter()
-        .map(|field| field.name().clone())
-        .collect();
-    if found == expected {
+    let found = table.snapshot()?.snapshot().arrow_schema();
+    let found_names: Vec<&String> = found.fields().iter().map(|field| field.name()).collect();
+    let wanted = name.schema();
+    let wanted_names: Vec<&String> = wanted.fields().iter().map(|field| field.name()).collect();
+    if found_names == wanted_names && outdated_columns(name, &found).is_empty() {
         return Ok(table);
     }
-    let without_flag: Vec<&String> = expected
-        .iter()
-        .filter(|column| *column != "ended_in_error")
-        .collect();
-    if name == TableName::Attempts && found.iter().eq(without_flag) {
-        return add_ended_in_error(lake, table).await;
+    // The one column an upgrade can add; every other one must be there, in order.
+    let adds_flag = name == TableName::Attempts
+        && found.field_with_name("ended_in_error").is_err()
+        && found_names.iter().copied().eq(wanted_names
+            .iter()
+            .copied()
+            .filter(|c| *c != "ended_in_error"));
+    if !adds_flag && found_names != wanted_names {
+        return Err(Error::Schema {
+            table: name.as_str(),
+            found: found_names
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            expected: wanted_names
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
     }
-    Err(Error::Schema {
-        table: name.as_str(),
-        found: found.join(", "),
-        expected: expected.join(", "),
-    })
-}
-
-fn column_names(table: &DeltaTable) -> Result<Vec<String>, Error> {
-    Ok(table
-        .snapshot()?
-        .schema()
+    let columns: Vec<String> = wanted
         .fields()
-        .map(|field| field.name().clone())
-        .collect())
+        .iter()
+        .map(|wanted| {
+            let column = wanted.name();
+            match found.field_with_name(column) {
+                Err(_) => "e.id IS NOT NULL AS ended_in_error".to_owned(),
+                Ok(field) if is_cost_as_double(field.data_type(), wanted.data_type()) => {
+                    format!(
+                        "CAST(a.\"{column}\" AS DECIMAL({COST_PRECISION}, {COST_SCALE})) AS \"{column}\""
+                    )
+                }
+                Ok(_) => format!("a.\"{column}\""),
+            }
+        })
+        .collect();
+    tracing::info!(
+        table = name.as_str(),
+        changes = outdated_columns(name, &found).join("; "),
+        "upgrading a table an older tokenboard wrote"
+    );
+    rewrite(lake, name, table, &columns.join(", "), adds_flag).await
 }
 
-/// Rewrites `attempts` with `ended_in_error`, computed from `generations` as the readers used
-/// to: the attempt numbered `num_attempts - 1` of a generation that ended in `error`.
-async fn add_ended_in_error(lake: &Lake, attempts: DeltaTable) -> Result<DeltaTable, Error> {
-    tracing::info!("upgrading attempts: adding ended_in_error, computed from generations");
+/// Rewrites `table` as `SELECT {columns}` over it (`a`), joined to the errored generations (`e`)
+/// when `ended_in_error` is added: the attempt numbered `num_attempts - 1` of a generation that
+/// ended in `error`.
+async fn rewrite(
+    lake: &Lake,
+    name: TableName,
+    table: DeltaTable,
+    columns: &str,
+    with_errored: bool,
+) -> Result<DeltaTable, Error> {
     // delta-rs's session (its planner runs the write's own plan nodes), with a sort that spills.
     let ctx = SessionContext::new_with_state(create_session_state_with_spill_config(
         Some(SORT_MEMORY_BYTES),
@@ -82,42 +131,50 @@ async fn add_ended_in_error(lake: &Lake, attempts: DeltaTable) -> Result<DeltaTa
         .await?
         .collect()
         .await?;
-    attempts.update_datafusion_session(&ctx.state())?;
-    ctx.register_table("attempts", attempts.table_provider().await?)?;
-    let errored = match lake.open(TableName::Generations.as_str()).await? {
-        Some(generations) => {
-            generations.update_datafusion_session(&ctx.state())?;
-            ctx.register_table("generations", generations.table_provider().await?)?;
-            // DISTINCT: two ingests running at once may each have stored a generation (compact
-            // removes the copy later), and a copy must not double its attempts here.
-            "SELECT DISTINCT id, num_attempts - 1 AS last_attempt \
-             FROM generations WHERE finish_reason = 'error'"
-        }
-        None => "SELECT CAST(NULL AS VARCHAR) AS id, CAST(NULL AS INT) AS last_attempt WHERE false",
+    table.update_datafusion_session(&ctx.state())?;
+    ctx.register_table("old", table.table_provider().await?)?;
+    let mut from = "old a".to_owned();
+    if with_errored {
+        let errored = match lake.open(TableName::Generations.as_str()).await? {
+            Some(generations) => {
+                generations.update_datafusion_session(&ctx.state())?;
+                ctx.register_table("generations", generations.table_provider().await?)?;
+                // DISTINCT: two ingests running at once may each have stored a generation
+                // (compact removes the copy later), and a copy must not double its attempts.
+                "SELECT DISTINCT id, num_attempts - 1 AS last_attempt \
+                 FROM generations WHERE finish_reason = 'error'"
+            }
+            None => {
+                "SELECT CAST(NULL AS VARCHAR) AS id, CAST(NULL AS INT) AS last_attempt WHERE false"
+            }
+        };
+        from = format!(
+            "({errored}) e RIGHT JOIN old a ON e.id = a.generation_id AND e.last_attempt = a.attempt"
+        );
+    }
+    let order = match name {
+        TableName::Attempts => "a.date, a.created_at, a.generation_id, a.attempt",
+        TableName::Generations => "a.date, a.created_at, a.id",
+        _ => "a.date",
     };
     let rewritten = ctx
-        .sql(&format!(
-            "SELECT a.generation_id, a.created_at, a.model, a.attempt, a.provider_name, a.status,
-                    a.latency, a.endpoint_id, e.id IS NOT NULL AS ended_in_error, a.date
-             FROM ({errored}) e
-             RIGHT JOIN attempts a ON e.id = a.generation_id AND e.last_attempt = a.attempt
-             ORDER BY a.date, a.created_at, a.generation_id, a.attempt"
-        ))
+        .sql(&format!("SELECT {columns} FROM {from} ORDER BY {order}"))
         .await?;
-    let before = attempts.snapshot()?.log_data().num_files();
-    let upgraded = attempts
+    let before = table.snapshot()?.log_data().num_files();
+    let upgraded = table
         .write(Vec::new())
         .with_input_plan(rewritten.into_unoptimized_plan())
         .with_session_state(std::sync::Arc::new(ctx.state()))
         .with_save_mode(SaveMode::Overwrite)
         .with_schema_mode(SchemaMode::Overwrite)
         .with_partition_columns([DATE])
-        .with_writer_properties(writer_properties(TableName::Attempts))
+        .with_writer_properties(writer_properties(name))
         .await?;
     tracing::info!(
+        table = name.as_str(),
         files_before = before,
         files_after = upgraded.snapshot()?.log_data().num_files(),
-        "attempts upgraded"
+        "table upgraded"
     );
     Ok(upgraded)
 }

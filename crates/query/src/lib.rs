@@ -64,12 +64,12 @@ pub enum Error {
     #[error("{0} needs a model (author/slug){either}", either = if matches!(.0, View::ModelProviders | View::Feedback) { " or a provider, beyond the 5m, 30m and 1d windows" } else { "" })]
     MissingModel(View),
     #[error(
-        "the table {table} has no column {missing}: an older version of tokenboard wrote this \
-         data directory; `tokenboard compact` (or the next `tokenboard ingest`) upgrades it"
+        "an older version of tokenboard wrote this data directory (in the table {table}, \
+         {changes}); `tokenboard compact` (or the next `tokenboard ingest`) upgrades it"
     )]
     OlderTable {
         table: &'static str,
-        missing: String,
+        changes: String,
     },
     #[error("reading the rows of {view}: {source}")]
     Rows {
@@ -186,17 +186,11 @@ impl LakeSession {
             table.update_datafusion_session(&ctx.state())?;
             let delta: Arc<dyn TableProvider> = table.table_provider().await?;
             if TableName::RAW.contains(&name) {
-                let missing: Vec<String> = name
-                    .schema()
-                    .fields()
-                    .iter()
-                    .filter(|field| delta.schema().field_with_name(field.name()).is_err())
-                    .map(|field| field.name().clone())
-                    .collect();
-                if !missing.is_empty() {
+                let changes = tokenboard_ingest::outdated_columns(name, &delta.schema());
+                if !changes.is_empty() {
                     return Err(Error::OlderTable {
                         table: name.as_str(),
-                        missing: missing.join(", "),
+                        changes: changes.join(", "),
                     });
                 }
             }

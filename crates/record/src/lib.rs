@@ -93,6 +93,11 @@ pub struct Attempt<'a> {
     pub endpoint_id: Option<Cow<'a, str>>,
 }
 
+/// Costs are stored as exact decimals of 18 digits, 12 of them after the point (picodollars), so
+/// a cost must stay under a million USD. No single request costs that much; a value that does is
+/// a unit mix-up or corruption, and summing it would swamp every total.
+pub const MAX_COST_USD: f64 = 1e6;
+
 /// Why a line was quarantined. The names are stable: they are the `reason` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
@@ -110,10 +115,12 @@ pub enum Reason {
     BadCategory,
     /// A text field over its limit (a feedback comment, a generation id).
     FieldTooLong,
+    /// A cost of [`MAX_COST_USD`] or more, beyond what the cost columns hold.
+    CostOutOfRange,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::LineTooLong,
         Reason::InvalidUtf8,
         Reason::NotJson,
@@ -126,6 +133,7 @@ impl Reason {
         Reason::BadModel,
         Reason::BadCategory,
         Reason::FieldTooLong,
+        Reason::CostOutOfRange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +150,7 @@ impl Reason {
             Reason::BadModel => "bad_model",
             Reason::BadCategory => "bad_category",
             Reason::FieldTooLong => "field_too_long",
+            Reason::CostOutOfRange => "cost_out_of_range",
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::error::Category;
 
-use crate::{Attempt, MAX_LINE_BYTES, MAX_MODEL_BYTES, Reason, Record, Rejection};
+use crate::{Attempt, MAX_COST_USD, MAX_LINE_BYTES, MAX_MODEL_BYTES, Reason, Record, Rejection};
 
 /// Parses one line (without its newline) into a record, checking everything that does not depend
 /// on the time of ingestion. `unknown` is called with the name of every field it does not know.
@@ -264,6 +264,17 @@ impl<'de, 'p, 'u> Visitor<'de> for FieldsSeed<'p, 'u> {
                 v
             }};
         }
+        macro_rules! cost {
+            ($field:expr, $value:expr) => {{
+                let v = $value;
+                if let Some(x) = v
+                    && x.abs() >= MAX_COST_USD
+                {
+                    return Err(cost_out_of_range(problem, $field, x));
+                }
+                v
+            }};
+        }
 
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             let r = &mut f.record;
@@ -299,13 +310,19 @@ impl<'de, 'p, 'u> Visitor<'de> for FieldsSeed<'p, 'u> {
                 "num_media_prompt" => r.num_media_prompt = count!("num_media_prompt"),
                 "num_media_completion" => r.num_media_completion = count!("num_media_completion"),
                 "num_search_results" => r.num_search_results = count!("num_search_results"),
-                "total_cost" => r.total_cost = non_negative!("total_cost"),
-                "usage" => r.usage = non_negative!("usage"),
+                "total_cost" => r.total_cost = cost!("total_cost", non_negative!("total_cost")),
+                "usage" => r.usage = cost!("usage", non_negative!("usage")),
                 "upstream_inference_cost" => {
-                    r.upstream_inference_cost = non_negative!("upstream_inference_cost")
+                    r.upstream_inference_cost = cost!(
+                        "upstream_inference_cost",
+                        non_negative!("upstream_inference_cost")
+                    )
                 }
                 // A discount can be negative: cache writes cost more than they save.
-                "cache_discount" => r.cache_discount = value!("cache_discount", Option<f64>),
+                "cache_discount" => {
+                    r.cache_discount =
+                        cost!("cache_discount", value!("cache_discount", Option<f64>))
+                }
                 "app_id" => r.app_id = value!("app_id", Option<StrOrInt<'de>>).map(|s| s.0),
                 "origin" => r.origin = string!("origin"),
                 "http_referer" => r.http_referer = string!("http_referer"),
@@ -377,6 +394,16 @@ impl<'de, 'p, 'u> Visitor<'de> for OptionalFields<'p, 'u> {
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         self.0.deserialize(deserializer).map(Some)
     }
+}
+
+fn cost_out_of_range<E: de::Error>(problem: &mut Option<Rejection>, field: &str, value: f64) -> E {
+    let rejection = Rejection::new(
+        Reason::CostOutOfRange,
+        format!("field `{field}`: {value} USD is not under {MAX_COST_USD} USD"),
+    );
+    let message = rejection.detail.clone();
+    problem.get_or_insert(rejection);
+    E::custom(message)
 }
 
 fn negative<E: de::Error>(problem: &mut Option<Rejection>, field: &str, value: f64) -> E {

@@ -736,13 +736,13 @@ fn delta_tables_readable_by_python_deltalake() {
     let totals = python_json(&mut command);
     let context = describe(&command);
 
-    // tests/fixtures/README.md: 3 generations (1,330 tokens, $2.00), 3 attempts, 10 quarantined.
+    // tests/fixtures/README.md: 3 generations (1,330 tokens, $2.00), 3 attempts, 11 quarantined.
     assert_eq!(totals["generations"]["rows"], 3, "{context}: {totals}");
     assert_eq!(totals["generations"]["tokens"], 1330, "{context}: {totals}");
     let spend = totals["generations"]["spend"].as_f64().unwrap();
     assert!((spend - 2.0).abs() < 1e-9, "{context}: spend {spend}");
     assert_eq!(totals["attempts"]["rows"], 3, "{context}: {totals}");
-    assert_eq!(totals["quarantine"]["rows"], 10, "{context}: {totals}");
+    assert_eq!(totals["quarantine"]["rows"], 11, "{context}: {totals}");
     let reasons = &totals["quarantine"]["reasons"];
     for (reason, n) in [
         ("not_json", 2),
@@ -753,6 +753,7 @@ fn delta_tables_readable_by_python_deltalake() {
         ("bad_timestamp", 1),
         ("timestamp_out_of_range", 2),
         ("bad_model", 1),
+        ("cost_out_of_range", 1),
     ] {
         assert_eq!(
             reasons[reason], n,

@@ -213,10 +213,10 @@ fn bad_lines_are_quarantined_and_good_ones_kept() {
         .arg("ingest")
         .arg(fixture("bad_lines.jsonl")));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(summary_value(&stdout, "read"), 14);
+    assert_eq!(summary_value(&stdout, "read"), 15);
     assert_eq!(summary_value(&stdout, "ingested"), 3);
     assert_eq!(summary_value(&stdout, "duplicates skipped"), 1);
-    assert_eq!(summary_value(&stdout, "quarantined"), 10);
+    assert_eq!(summary_value(&stdout, "quarantined"), 11);
     assert_eq!(summary_value(&stdout, "attempts"), 3);
     assert!(stdout.contains("shiny_new_field (1)"), "{stdout}");
 
@@ -241,6 +241,7 @@ fn bad_lines_are_quarantined_and_good_ones_kept() {
             (9, "timestamp_out_of_range"),
             (10, "bad_model"),
             (13, "not_json"),
+            (15, "cost_out_of_range"),
         ]
     );
     assert!(
@@ -263,9 +264,10 @@ fn bad_lines_are_quarantined_and_good_ones_kept() {
     assert_eq!(
         rows,
         [
-            ["gen-good-1", "2026-11-19", "120", "0.5", "1"],
-            ["gen-good-2", "2026-11-19", "1200", "1.25", "0"],
-            ["gen-good-3", "2026-11-19", "10", "0.25", "2"],
+            // Costs are decimals with 12 places.
+            ["gen-good-1", "2026-11-19", "120", "0.500000000000", "1"],
+            ["gen-good-2", "2026-11-19", "1200", "1.250000000000", "0"],
+            ["gen-good-3", "2026-11-19", "10", "0.250000000000", "2"],
         ]
     );
     let attempts = sql(
@@ -834,12 +836,45 @@ fn expected_ended_in_error(files: &[&Path]) -> Vec<Vec<String>> {
     marked
 }
 
+/// USD written as a JSON number (`0.25`, `5.9e-6`) in picodollars, from its digits alone.
+fn picodollars_of_text(text: &str) -> i128 {
+    let (mantissa, exponent) = text
+        .split_once(['e', 'E'])
+        .map_or((text, 0), |(m, e)| (m, e.parse::<i32>().unwrap()));
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    assert!(!mantissa.contains('-'), "{text}");
+    // digits * 10^(exponent - fraction digits) USD, and a USD is 10^12 picodollars.
+    let digits: i128 = format!("{whole}{fraction}").parse().unwrap();
+    let shift = 12 + exponent - fraction.len() as i32;
+    assert!(shift >= 0, "{text} has more than 12 decimals");
+    digits * 10i128.pow(shift as u32)
+}
+
+/// The sum of `total_cost` over the first copy of each id, from the JSON's number text (serde_json
+/// prints a number read from the text back as its shortest form, the text itself here).
+fn expected_spend_picodollars(files: &[&Path]) -> i128 {
+    let mut seen = std::collections::HashSet::new();
+    let mut sum = 0;
+    for file in files {
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            if seen.insert(v["id"].as_str().unwrap().to_owned())
+                && let Some(cost) = v.get("total_cost").filter(|c| !c.is_null())
+            {
+                sum += picodollars_of_text(&cost.to_string());
+            }
+        }
+    }
+    sum
+}
+
 /// tests/fixtures/lake-before-ended-in-error is what tokenboard wrote before `attempts` had
-/// `ended_in_error` (commit da84456, `ingest --no-rollups tests/fixtures/views.jsonl`). Readers
-/// refuse it with a message that says what to run; `compact` and the next `ingest` each add the
-/// column, computed from `generations`, and keep every row.
+/// `ended_in_error` and while costs were doubles (commit da84456, `ingest --no-rollups
+/// tests/fixtures/views.jsonl`). Readers refuse it with a message that says what to run;
+/// `compact` and the next `ingest` each add the column, computed from `generations`, turn the
+/// costs into decimals, and keep every row.
 #[test]
-fn a_lake_from_before_ended_in_error_is_upgraded_by_compact_or_ingest() {
+fn a_lake_from_an_older_version_is_upgraded_by_compact_or_ingest() {
     let views = fixture("views.jsonl");
     for upgrade_by in ["compact", "ingest"] {
         let dir = tempfile::tempdir().unwrap();
@@ -858,8 +893,11 @@ fn a_lake_from_before_ended_in_error_is_upgraded_by_compact_or_ingest() {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(!refused.status.success(), "{stderr}");
         assert!(
-            stderr.contains("attempts has no column ended_in_error")
-                && stderr.contains("tokenboard compact"),
+            stderr.contains(
+                "in the table generations, total_cost holds doubles, not decimals, usage holds \
+                 doubles, not decimals, upstream_inference_cost holds doubles, not decimals, \
+                 cache_discount holds doubles, not decimals"
+            ) && stderr.contains("tokenboard compact"),
             "{stderr}"
         );
 
@@ -885,5 +923,15 @@ fn a_lake_from_before_ended_in_error_is_upgraded_by_compact_or_ingest() {
         let expected = expected_ended_in_error(&files);
         assert!(expected.len() >= 3, "{upgrade_by}: {expected:?}");
         assert_eq!(marked, expected, "{upgrade_by}");
+        // Exact: a sum of the doubles would be off in the last digits.
+        let spend = sql_one(
+            &data,
+            "SELECT CAST(sum(total_cost) AS VARCHAR) FROM generations",
+        );
+        assert_eq!(
+            picodollars_of_text(&spend),
+            expected_spend_picodollars(&files),
+            "{upgrade_by}: {spend}"
+        );
     }
 }
