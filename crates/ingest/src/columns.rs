@@ -51,6 +51,14 @@ fn picodollars(usd: Option<f64>) -> Option<i128> {
     usd.map(|usd| (usd * 1e12).round() as i128)
 }
 
+fn finish_cost(builder: &mut Decimal128Builder) -> Result<ArrayRef, ArrowError> {
+    Ok(Arc::new(
+        builder
+            .finish()
+            .with_precision_and_scale(COST_PRECISION, COST_SCALE)?,
+    ))
+}
+
 fn flag(name: &str) -> Field {
     Field::new(name, DataType::Boolean, true)
 }
@@ -472,26 +480,10 @@ impl RecordColumns {
             Arc::new(self.num_media_prompt.finish()),
             Arc::new(self.num_media_completion.finish()),
             Arc::new(self.num_search_results.finish()),
-            Arc::new(
-                self.total_cost
-                    .finish()
-                    .with_precision_and_scale(COST_PRECISION, COST_SCALE)?,
-            ),
-            Arc::new(
-                self.usage
-                    .finish()
-                    .with_precision_and_scale(COST_PRECISION, COST_SCALE)?,
-            ),
-            Arc::new(
-                self.upstream_inference_cost
-                    .finish()
-                    .with_precision_and_scale(COST_PRECISION, COST_SCALE)?,
-            ),
-            Arc::new(
-                self.cache_discount
-                    .finish()
-                    .with_precision_and_scale(COST_PRECISION, COST_SCALE)?,
-            ),
+            finish_cost(&mut self.total_cost)?,
+            finish_cost(&mut self.usage)?,
+            finish_cost(&mut self.upstream_inference_cost)?,
+            finish_cost(&mut self.cache_discount)?,
             Arc::new(self.app_id.finish()),
             Arc::new(self.origin.finish()),
             Arc::new(self.http_referer.finish()),

@@ -397,20 +397,24 @@ impl<'de, 'p, 'u> Visitor<'de> for OptionalFields<'p, 'u> {
 }
 
 fn cost_out_of_range<E: de::Error>(problem: &mut Option<Rejection>, field: &str, value: f64) -> E {
-    let rejection = Rejection::new(
+    reject(
+        problem,
         Reason::CostOutOfRange,
         format!("field `{field}`: {value} USD is not under {MAX_COST_USD} USD"),
-    );
-    let message = rejection.detail.clone();
-    problem.get_or_insert(rejection);
-    E::custom(message)
+    )
 }
 
 fn negative<E: de::Error>(problem: &mut Option<Rejection>, field: &str, value: f64) -> E {
-    let rejection = Rejection::new(
+    reject(
+        problem,
         Reason::NegativeValue,
         format!("field `{field}`: {value} is negative"),
-    );
+    )
+}
+
+/// Keeps the first rejection of the line (its reason is the one reported) and stops serde.
+fn reject<E: de::Error>(problem: &mut Option<Rejection>, reason: Reason, detail: String) -> E {
+    let rejection = Rejection::new(reason, detail);
     let message = rejection.detail.clone();
     problem.get_or_insert(rejection);
     E::custom(message)
