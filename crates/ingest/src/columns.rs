@@ -44,11 +44,36 @@ fn cost(name: &str) -> Field {
 }
 
 /// A cost in USD as picodollars. The parser keeps costs under
-/// [`tokenboard_record::MAX_COST_USD`], so this fits the 18 digits. Exact for a number written
-/// with at most 12 decimals when it is under $1,000 (where the double nearest the text, times
-/// 10^12, is within 0.5 of the integer); larger costs are within a few picodollars.
+/// [`tokenboard_record::MAX_COST_USD`], so this fits the 18 digits. Exact for a cost written with
+/// at most 12 decimals and 15 significant digits. Under $1,000 the double nearest the text, times
+/// 10^12, is within 0.5 of the integer. From $1,000 on it need not be (999999.999999 would come
+/// out 64 picodollars short), so those rare costs are read from the double's shortest decimal
+/// form, which is the text itself.
 fn picodollars(usd: Option<f64>) -> Option<i128> {
-    usd.map(|usd| (usd * 1e12).round() as i128)
+    usd.map(|usd| {
+        if usd.abs() < 1e3 {
+            (usd * 1e12).round() as i128
+        } else {
+            picodollars_of_shortest_form(usd).unwrap_or_else(|| (usd * 1e12).round() as i128)
+        }
+    })
+}
+
+/// `usd` in picodollars from its shortest decimal form (f64's `Display`, which never uses an
+/// exponent), rounded half away from zero at the 12th decimal.
+fn picodollars_of_shortest_form(usd: f64) -> Option<i128> {
+    let text = usd.abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let kept = &fraction[..fraction.len().min(COST_SCALE as usize)];
+    let mut pico: i128 = format!("{whole}{kept:0<12}").parse().ok()?;
+    if fraction
+        .as_bytes()
+        .get(COST_SCALE as usize)
+        .is_some_and(|digit| *digit >= b'5')
+    {
+        pico += 1;
+    }
+    Some(if usd < 0.0 { -pico } else { pico })
 }
 
 fn finish_cost(builder: &mut Decimal128Builder) -> Result<ArrayRef, ArrowError> {
@@ -587,4 +612,34 @@ pub fn feedback_batch(
             Arc::new(date.finish()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cost becomes the integer its decimal text names (computed by hand from the text).
+    #[test]
+    fn picodollars_are_exactly_the_written_cost() {
+        for (usd, expected) in [
+            (0.0015, 1_500_000_000),
+            (5.9e-6, 5_900_000),
+            (1e-12, 1),
+            (-0.25, -250_000_000_000),
+            (999.999_999_999_999, 999_999_999_999_999),
+            (1500.5, 1_500_500_000_000_000),
+            (12_345.678_901_234_567, 12_345_678_901_234_567),
+            (-999_999.5, -999_999_500_000_000_000),
+            // The largest the column holds: the product of doubles is 64 picodollars short.
+            (999_999.999_999, 999_999_999_999_000_000),
+        ] {
+            assert_eq!(picodollars(Some(usd)), Some(expected), "{usd}");
+        }
+        assert_eq!(picodollars(None), None);
+        // Beyond 12 decimals, rounded half away from zero.
+        assert_eq!(
+            picodollars(Some(1_234.000_000_000_000_5)),
+            Some(1_234_000_000_000_001)
+        );
+    }
 }

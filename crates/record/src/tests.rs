@@ -237,3 +237,34 @@ fn deep_nesting_is_not_a_crash() {
     );
     assert!(check(&deep).is_err());
 }
+
+#[test]
+fn costs_stay_under_a_million_usd() {
+    let with = |field: &str, value: &str| {
+        format!(
+            r#"{{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"a/b","{field}":{value}}}"#
+        )
+    };
+    // The largest costs the DECIMAL(18,12) columns hold are kept.
+    let line = with("total_cost", "999999.999999");
+    assert_eq!(check(&line).unwrap().total_cost, Some(999_999.999_999));
+    let line = with("cache_discount", "-999999.5");
+    assert_eq!(check(&line).unwrap().cache_discount, Some(-999_999.5));
+    // A million USD or more, either sign where a sign is allowed, is out of range.
+    for (field, value) in [
+        ("total_cost", "1000000"),
+        ("usage", "1e6"),
+        ("upstream_inference_cost", "2.5e9"),
+        ("cache_discount", "-1000000"),
+    ] {
+        let line = with(field, value);
+        let e = check(&line).unwrap_err();
+        assert_eq!(e.reason, Reason::CostOutOfRange, "{line}");
+        assert!(e.detail.contains(&format!("`{field}`")), "{}", e.detail);
+    }
+    // A negative price is negative before it is large.
+    assert_eq!(
+        reason(&with("total_cost", "-1000000")),
+        Reason::NegativeValue
+    );
+}
