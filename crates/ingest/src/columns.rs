@@ -65,7 +65,9 @@ fn picodollars_of_shortest_form(usd: f64) -> Option<i128> {
     let text = usd.abs().to_string();
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let kept = &fraction[..fraction.len().min(COST_SCALE as usize)];
-    let mut pico: i128 = format!("{whole}{kept:0<12}").parse().ok()?;
+    let mut pico: i128 = format!("{whole}{kept:0<scale$}", scale = COST_SCALE as usize)
+        .parse()
+        .ok()?;
     if fraction
         .as_bytes()
         .get(COST_SCALE as usize)
