@@ -2,6 +2,8 @@
 -- in [$start, $end), both on midnights: the same counts and sums, and the merged sketches. It
 -- reads the hourly rollup, not `generations`: a day is a few thousand hourly rows, so keeping
 -- it current after a commit costs tens of milliseconds. Definitions: queries/README.md.
+-- Stored in (model, provider) order, so that a view of one model reads only its pages (as in
+-- hourly_endpoints.sql).
 SELECT
     model,
     provider,

@@ -4,6 +4,9 @@
 -- provider served. Definitions: queries/README.md.
 -- Hours are `date_bin(INTERVAL '1 hour', ...)`: for UTC timestamps the same as `date_trunc`,
 -- without its time-zone arithmetic per row (a fifth of a rebuild's time).
+-- The rollup crate stores each day's rows in (model, provider, hour) order: a model's rows then
+-- fill a page or two of each day's file, and a view of one model (its page, its providers) reads
+-- those pages alone, skipping the rest by the page index, instead of every endpoint's sketches.
 SELECT
     date_bin(INTERVAL '1 hour', created_at) AS hour,
     model,
