@@ -60,7 +60,8 @@ pub(crate) async fn to_current_schema(
     let found_names: Vec<&String> = found.fields().iter().map(|field| field.name()).collect();
     let wanted = name.schema();
     let wanted_names: Vec<&String> = wanted.fields().iter().map(|field| field.name()).collect();
-    if found_names == wanted_names && outdated_columns(name, &found).is_empty() {
+    let outdated = outdated_columns(name, &found);
+    if found_names == wanted_names && outdated.is_empty() {
         return Ok(table);
     }
     // The one column an upgrade can add; every other one must be there, in order.
@@ -103,7 +104,7 @@ pub(crate) async fn to_current_schema(
         .collect();
     tracing::info!(
         table = name.as_str(),
-        changes = outdated_columns(name, &found).join("; "),
+        changes = outdated.join("; "),
         "upgrading a table an older tokenboard wrote"
     );
     rewrite(lake, name, table, &columns.join(", "), adds_flag).await

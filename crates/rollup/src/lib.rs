@@ -5,7 +5,8 @@
 //! hours. [`refresh`] keeps the rollups current: every rollup commit records, as Delta
 //! application transactions, the version of each raw table it reflects; the next refresh reads
 //! the raw tables' commits since then, recomputes only the hours those commits touched, and
-//! replaces exactly those hours (one atomic `replaceWhere` commit per rollup table). A crash at
+//! replaces those hours (one atomic `replaceWhere` commit per rollup table; a table stored in
+//! row order replaces the dates that hold them, with the other hours' rows unchanged). A crash at
 //! any point leaves a rollup at its last commit, and the next refresh catches up; late data for
 //! an old hour is just another touched hour. [`rebuild`] recomputes everything, with the same
 //! SQL, so both give the same rows.
@@ -27,8 +28,10 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 use deltalake::DeltaTable;
 use deltalake::arrow::array::RecordBatch;
+use deltalake::arrow::compute::kernels::cmp::eq;
 use deltalake::arrow::compute::{
-    SortColumn, SortOptions, cast, concat_batches, lexsort_to_indices, take_record_batch,
+    SortColumn, SortOptions, cast, concat_batches, filter_record_batch, lexsort_to_indices,
+    take_record_batch,
 };
 use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::error::ArrowError;
@@ -417,25 +420,23 @@ async fn refresh_table(
     // new ones in the same file: one more sorted run per refresh, and after a day of live
     // commits, a run per hour whose pages each span every model.)
     let replaces_dates = !row_order.is_empty() && grain == Grain::Hour;
-    if replaces_dates && let Some(hours) = &plan {
-        for (i, date) in dates.iter().enumerate() {
-            if dates.get(i + 1) != Some(date) {
-                let kept = rows_outside(
-                    session.context(),
-                    table,
-                    &rollup.table,
-                    &schema,
-                    *date,
-                    hours,
-                )
-                .await?;
-                results[i].extend(kept);
-            }
+    let kept = match &plan {
+        Some(hours) if replaces_dates => {
+            rows_outside(
+                session.context(),
+                table,
+                &rollup.table,
+                &schema,
+                &dates,
+                hours,
+            )
+            .await?
         }
-    }
+        _ => BTreeMap::new(),
+    };
     // In day order, whichever finished first: the files come out the same every time.
     let mut batches =
-        in_row_order(&schema, &dates, results, row_order).map_err(|source| Error::Arrow {
+        in_row_order(&schema, &dates, results, kept, row_order).map_err(|source| Error::Arrow {
             table: table.as_str(),
             source,
         })?;
@@ -496,42 +497,75 @@ fn conform(schema: &SchemaRef, batches: Vec<RecordBatch>) -> Result<Vec<RecordBa
         .collect()
 }
 
-/// The rows of `table` on `date` outside the `touched` hours, in the table's own types: read
-/// from the snapshot the write will commit on, so that rows a concurrent refresh changed make the
-/// commit conflict instead of being overwritten.
+/// The rows of `table` on `dates` outside the `touched` hours, by date, in the table's own
+/// types: read from the snapshot the write will commit on, so that rows a concurrent refresh
+/// changed make the commit conflict instead of being overwritten.
 async fn rows_outside(
     ctx: &SessionContext,
     name: TableName,
     table: &DeltaTable,
     schema: &SchemaRef,
-    date: NaiveDate,
+    dates: &[NaiveDate],
     touched: &HourRanges,
-) -> Result<Vec<RecordBatch>, Error> {
+) -> Result<BTreeMap<NaiveDate, Vec<RecordBatch>>, Error> {
+    let mut dates = dates.to_vec();
+    dates.dedup();
     table.update_datafusion_session(&ctx.state())?;
     let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let on_dates = dates.iter().map(|&d| lit(date(d))).collect();
     let rows = ctx
         .read_table(table.table_provider().await?)?
         .filter(
             col("date")
-                .eq(lit(self::date(date)))
+                .in_list(on_dates, false)
                 .and(!replace_predicate(touched, false)),
         )?
         .select_columns(&columns)?
         .collect()
         .await?;
-    conform(schema, rows).map_err(|source| Error::Arrow {
+    let arrow_error = |source| Error::Arrow {
         table: name.as_str(),
         source,
-    })
+    };
+    let rows = conform(schema, rows).map_err(arrow_error)?;
+    split_by_date(schema, rows, &dates).map_err(arrow_error)
 }
 
-/// Each date's rows as one batch in `row_order` (when there is one). The writer may reorder the
-/// batches it is given, as it spreads them over tasks, but keeps a batch's rows together; and a
-/// date refreshed as two ranges of hours has two results, each sorted on its own.
+/// `batches` split by their `date` column into the `dates` given (rows of other dates are
+/// dropped).
+fn split_by_date(
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+    dates: &[NaiveDate],
+) -> Result<BTreeMap<NaiveDate, Vec<RecordBatch>>, ArrowError> {
+    let column = schema.index_of("date")?;
+    let mut split = BTreeMap::new();
+    for &day in dates {
+        let day_value = date(day)
+            .to_scalar()
+            .map_err(|e| ArrowError::ComputeError(e.to_string()))?;
+        let mut pieces = Vec::new();
+        for batch in &batches {
+            let on_day = eq(batch.column(column), &day_value)?;
+            let piece = filter_record_batch(batch, &on_day)?;
+            if piece.num_rows() > 0 {
+                pieces.push(piece);
+            }
+        }
+        split.insert(day, pieces);
+    }
+    Ok(split)
+}
+
+/// Each date's rows as one batch in `row_order` (when there is one): the `results` of its
+/// ranges of hours and the rows `kept` from before. The writer may reorder the batches it is
+/// given, as it spreads them over tasks, but keeps a batch's rows together; and a date refreshed
+/// as two ranges of hours has two results, each sorted on its own.
 fn in_row_order(
     schema: &SchemaRef,
     dates: &[NaiveDate],
     results: Vec<Vec<RecordBatch>>,
+    mut kept: BTreeMap<NaiveDate, Vec<RecordBatch>>,
     row_order: &[&str],
 ) -> Result<Vec<RecordBatch>, ArrowError> {
     if row_order.is_empty() {
@@ -543,6 +577,9 @@ fn in_row_order(
         date_batches.extend(day);
         // Ranges come in time order: a date's pieces are next to each other.
         if dates.get(i + 1) != dates.get(i) {
+            if let Some(kept) = dates.get(i).and_then(|date| kept.remove(date)) {
+                date_batches.extend(kept);
+            }
             let batch = concat_batches(schema, &std::mem::take(&mut date_batches))?;
             if batch.num_rows() > 0 {
                 sorted.push(sort_rows(&batch, row_order)?);
@@ -663,8 +700,9 @@ mod tests {
             .collect()
     }
 
-    /// Two ranges of one date, each sorted on its own, become one sorted batch (nulls last);
-    /// the next date is its own batch; a date without rows gives none.
+    /// Two ranges of one date, each sorted on its own, and the rows kept from before become one
+    /// sorted batch (nulls last); the next date is its own batch, from its kept rows alone when
+    /// it has no new ones; a date without rows gives none.
     #[test]
     fn each_dates_rows_become_one_batch_in_row_order() {
         let schema = Arc::new(Schema::new(vec![
@@ -683,10 +721,18 @@ mod tests {
                 batch(&schema, &[Some("b/y")], &[4]),
             ],
             vec![],
+            vec![],
             vec![batch(&schema, &[Some("c/z"), Some("a/x")], &[30, 30])],
         ];
-        let dates = [day(17), day(17), day(18), day(19)];
-        let sorted = in_row_order(&schema, &dates, results, &["model", "hour"]).unwrap();
+        let kept = BTreeMap::from([
+            (
+                day(17),
+                vec![batch(&schema, &[Some("b/y"), Some("a/x")], &[2, 3])],
+            ),
+            (day(18), vec![batch(&schema, &[Some("d/w")], &[20])]),
+        ]);
+        let dates = [day(17), day(17), day(18), day(19), day(20)];
+        let sorted = in_row_order(&schema, &dates, results, kept, &["model", "hour"]).unwrap();
         let got: Vec<_> = sorted.iter().map(rows).collect();
         let row = |m: Option<&str>, h| (m.map(str::to_owned), h);
         assert_eq!(
@@ -694,13 +740,56 @@ mod tests {
             [
                 vec![
                     row(Some("a/x"), 1),
+                    row(Some("a/x"), 3),
                     row(Some("a/x"), 5),
                     row(Some("b/y"), 1),
+                    row(Some("b/y"), 2),
                     row(Some("b/y"), 4),
                     row(None, 1),
                 ],
+                vec![row(Some("d/w"), 20)],
                 vec![row(Some("a/x"), 30), row(Some("c/z"), 30)],
             ]
         );
+    }
+
+    /// Rows read back for two dates, mixed in one batch, go to their own dates; rows of a date
+    /// not asked for are dropped, and a date without rows has none.
+    #[test]
+    fn rows_read_back_are_split_by_date() {
+        use deltalake::arrow::array::Date32Array;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("model", DataType::Utf8, true),
+            Field::new("date", DataType::Date32, false),
+        ]));
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let days = |d: u32| 20_774 + i32::try_from(d).unwrap() - 17; // 2026-11-17 is day 20,774
+        let mixed = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(StringArray::from(vec!["a/x", "b/y", "c/z", "d/w"])),
+                Arc::new(Date32Array::from(vec![
+                    days(18),
+                    days(17),
+                    days(18),
+                    days(19),
+                ])),
+            ],
+        )
+        .unwrap();
+        let split = split_by_date(&schema, vec![mixed], &[day(17), day(18), day(20)]).unwrap();
+        let models = |d| -> Vec<String> {
+            split[&day(d)]
+                .iter()
+                .flat_map(|b| {
+                    let m = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+                    m.iter().flatten().map(str::to_owned).collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert_eq!(models(17), ["b/y"]);
+        assert_eq!(models(18), ["a/x", "c/z"]);
+        assert!(models(20).is_empty());
+        assert_eq!(split.len(), 3);
     }
 }
