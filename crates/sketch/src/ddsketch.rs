@@ -165,70 +165,125 @@ impl Sketch {
         if self.is_empty() || !(0.0..=1.0).contains(&q) {
             return None;
         }
-        let rank = q * (self.totals.count - 1) as f64;
-        let below = rank.floor();
-        let fraction = rank - below;
-        let low = self.value_at_rank(below as u64);
-        if fraction == 0.0 {
-            return Some(low);
-        }
-        let high = self.value_at_rank(below as u64 + 1);
-        Some(low + fraction * (high - low))
-    }
-
-    /// The value of the `rank`-th smallest value (0-based), within α; the extremes are exact.
-    fn value_at_rank(&self, rank: u64) -> f64 {
-        if rank == 0 {
-            return self.totals.min;
-        }
-        if rank + 1 >= self.totals.count {
-            return self.totals.max;
-        }
-        if rank < self.totals.zero_count {
-            return 0.0;
-        }
-        let mut seen = self.totals.zero_count;
+        let mut ranks = RankBins::new(&self.totals, q);
         for &(key, count) in &self.bins {
-            seen += count;
-            if rank < seen {
-                return MAPPING.value(key).clamp(self.totals.min, self.totals.max);
-            }
+            ranks.see(key, count);
         }
-        self.totals.max
+        Some(ranks.quantile())
     }
 
     /// The stored form (format 1, see the module documentation).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(24 + 3 * self.bins.len());
-        out.push(FORMAT);
-        put_varint(&mut out, self.totals.count);
-        if self.is_empty() {
-            return out;
-        }
-        put_varint(&mut out, self.totals.zero_count);
-        out.extend_from_slice(&self.totals.min.to_le_bytes());
-        out.extend_from_slice(&self.totals.max.to_le_bytes());
-        put_varint(&mut out, self.bins.len() as u64);
-        let mut previous = 0i64;
-        for &(key, count) in &self.bins {
-            let key = i64::from(key);
-            put_varint(&mut out, zigzag(key - previous));
-            put_varint(&mut out, count);
-            previous = key;
-        }
-        out
+        write_stored(&self.totals, self.bins.len(), self.bins.iter().copied())
     }
 
     /// Reads the stored form, checking that it is complete and consistent.
     pub fn from_bytes(bytes: &[u8]) -> Result<Sketch, SketchError> {
         let mut bins = Vec::new();
-        let Some(header) = read_stored(bytes, |key, count| bins.push((key, count)))? else {
+        let Some(header) = read_stored(bytes, |_, key, count| bins.push((key, count)))? else {
             return Ok(Sketch::default());
         };
         Ok(Sketch {
             totals: header,
             bins,
         })
+    }
+}
+
+/// The number of values of a stored sketch, with the bytes checked as [`Sketch::from_bytes`]
+/// checks them, without building the sketch.
+pub fn stored_count(bytes: &[u8]) -> Result<u64, SketchError> {
+    Ok(read_stored(bytes, |_, _, _| {})?.map_or(0, |totals| totals.count))
+}
+
+/// `Sketch::from_bytes(bytes)?.quantile(q)` in one pass over the stored bins, building nothing:
+/// a view reads a few quantiles from each of hundreds of sketches.
+pub fn stored_quantile(bytes: &[u8], q: f64) -> Result<Option<f64>, SketchError> {
+    if !(0.0..=1.0).contains(&q) {
+        return Ok(None);
+    }
+    let mut ranks: Option<RankBins> = None;
+    let totals = read_stored(bytes, |totals, key, count| {
+        ranks
+            .get_or_insert_with(|| RankBins::new(totals, q))
+            .see(key, count);
+    })?;
+    // A sketch of zeros alone has no bins.
+    Ok(totals.map(|totals| {
+        ranks
+            .unwrap_or_else(|| RankBins::new(&totals, q))
+            .quantile()
+    }))
+}
+
+/// The two neighbouring ranks around `q · (n − 1)` that a quantile interpolates between, and
+/// the bins they fall in, found in one pass over the bins in key order.
+struct RankBins {
+    totals: Totals,
+    /// The lower rank (0-based); the upper is the next.
+    low: u64,
+    /// The weight of the upper rank.
+    fraction: f64,
+    /// Values in the bins seen so far, zeros included.
+    seen: u64,
+    low_key: Option<i32>,
+    high_key: Option<i32>,
+}
+
+impl RankBins {
+    /// For a sketch of `totals`, which holds at least one value.
+    fn new(totals: &Totals, q: f64) -> RankBins {
+        let rank = q * totals.count.saturating_sub(1) as f64;
+        let low = rank.floor();
+        RankBins {
+            totals: *totals,
+            low: low as u64,
+            fraction: rank - low,
+            seen: totals.zero_count,
+            low_key: None,
+            high_key: None,
+        }
+    }
+
+    fn see(&mut self, key: i32, count: u64) {
+        // Saturating: corrupt stored counts are caught after the bins are read.
+        self.seen = self.seen.saturating_add(count);
+        if self.low_key.is_none() && self.low < self.seen {
+            self.low_key = Some(key);
+        }
+        if self.high_key.is_none() && self.low + 1 < self.seen {
+            self.high_key = Some(key);
+        }
+    }
+
+    fn quantile(&self) -> f64 {
+        let low = self.value_at_rank(self.low, self.low_key);
+        if self.fraction == 0.0 {
+            return low;
+        }
+        let high = self.value_at_rank(self.low + 1, self.high_key);
+        low + self.fraction * (high - low)
+    }
+
+    /// The value of the `rank`-th smallest value, whose bin is `key`, within α; the extremes
+    /// are exact.
+    fn value_at_rank(&self, rank: u64, key: Option<i32>) -> f64 {
+        let Totals {
+            count,
+            zero_count,
+            min,
+            max,
+        } = self.totals;
+        if rank == 0 {
+            return min;
+        }
+        if rank + 1 >= count {
+            return max;
+        }
+        if rank < zero_count {
+            return 0.0;
+        }
+        key.map_or(max, |key| MAPPING.value(key).clamp(min, max))
     }
 }
 
@@ -263,7 +318,7 @@ impl DenseSketch {
     /// query that fed it fails.
     pub fn merge_stored(&mut self, bytes: &[u8]) -> Result<(), SketchError> {
         let (offset, counts) = (&mut self.offset, &mut self.counts);
-        let header = read_stored(bytes, |key, count| add_dense(offset, counts, key, count))?;
+        let header = read_stored(bytes, |_, key, count| add_dense(offset, counts, key, count))?;
         if let Some(header) = header {
             self.totals.merge(&header);
         }
@@ -275,6 +330,17 @@ impl DenseSketch {
         if let Some(key) = self.totals.add(value) {
             add_dense(&mut self.offset, &mut self.counts, key, 1);
         }
+    }
+
+    /// The stored form, the same bytes as [`Sketch::to_bytes`] of the same values, written from
+    /// the dense bins without building that sketch.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let filled = self.counts.iter().filter(|&&count| count > 0).count();
+        let bins = (self.offset..)
+            .zip(&self.counts)
+            .filter(|&(_, &count)| count > 0)
+            .map(|(key, &count)| (key, count));
+        write_stored(&self.totals, filled, bins)
     }
 
     /// The same values as a [`Sketch`], whose stored form this then shares.
@@ -365,11 +431,35 @@ impl Totals {
     }
 }
 
-/// Reads the stored form, handing each bin to `on_bin` in increasing key order; `None` for the
-/// empty sketch. Checks that the bytes are complete and consistent.
+/// The stored form (format 1, see the module documentation) of a sketch of `totals` whose
+/// `filled` non-empty bins are `bins`, in increasing key order.
+fn write_stored(totals: &Totals, filled: usize, bins: impl Iterator<Item = (i32, u64)>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + 3 * filled);
+    out.push(FORMAT);
+    put_varint(&mut out, totals.count);
+    if totals.count == 0 {
+        return out;
+    }
+    put_varint(&mut out, totals.zero_count);
+    out.extend_from_slice(&totals.min.to_le_bytes());
+    out.extend_from_slice(&totals.max.to_le_bytes());
+    put_varint(&mut out, filled as u64);
+    let mut previous = 0i64;
+    for (key, count) in bins {
+        let key = i64::from(key);
+        put_varint(&mut out, zigzag(key - previous));
+        put_varint(&mut out, count);
+        previous = key;
+    }
+    out
+}
+
+/// Reads the stored form, handing each bin to `on_bin` in increasing key order, with the
+/// header's totals; `None` for the empty sketch. Checks that the bytes are complete and
+/// consistent.
 fn read_stored(
     bytes: &[u8],
-    mut on_bin: impl FnMut(i32, u64),
+    mut on_bin: impl FnMut(&Totals, i32, u64),
 ) -> Result<Option<Totals>, SketchError> {
     let (&format, mut rest) = bytes.split_first().ok_or(SketchError::Empty)?;
     if format != FORMAT {
@@ -394,6 +484,12 @@ fn read_stored(
     if filled > rest.len() as u64 / 2 {
         return Err(SketchError::Truncated);
     }
+    let totals = Totals {
+        count,
+        zero_count,
+        min,
+        max,
+    };
     let mut key = 0i64;
     let mut total = zero_count;
     for index in 0..filled {
@@ -410,7 +506,7 @@ fn read_stored(
             return Err(SketchError::Corrupt("empty bin"));
         }
         // In range by the check above.
-        on_bin(key as i32, bin_count);
+        on_bin(&totals, key as i32, bin_count);
         total = total
             .checked_add(bin_count)
             .ok_or(SketchError::Corrupt("count overflow"))?;
@@ -423,12 +519,7 @@ fn read_stored(
     if !rest.is_empty() {
         return Err(SketchError::Corrupt("bytes after the last bin"));
     }
-    Ok(Some(Totals {
-        count,
-        zero_count,
-        min,
-        max,
-    }))
+    Ok(Some(totals))
 }
 
 fn zigzag(value: i64) -> u64 {
@@ -490,15 +581,58 @@ mod tests {
     fn assert_within_accuracy(sketch: &Sketch, values: &[f64]) {
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
+        let stored = sketch.to_bytes();
         for q in [0.0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0] {
             let truth = exact(&sorted, q);
             let answer = sketch.quantile(q).unwrap_or(f64::NAN);
-            let error = (answer - truth).abs();
-            assert!(
-                error <= RELATIVE_ACCURACY * truth + 1e-9,
-                "q={q}: sketch {answer}, exact {truth}"
-            );
+            let from_stored = stored_quantile(&stored, q).ok().flatten();
+            for answer in [answer, from_stored.unwrap_or(f64::NAN)] {
+                let error = (answer - truth).abs();
+                assert!(
+                    error <= RELATIVE_ACCURACY * truth + 1e-9,
+                    "q={q}: sketch {answer}, exact {truth}"
+                );
+            }
         }
+        assert_eq!(stored_count(&stored), Ok(values.len() as u64));
+    }
+
+    #[test]
+    fn stored_sketches_answer_without_being_built() {
+        let stored = |values: &[f64]| {
+            let mut sketch = Sketch::new();
+            values.iter().for_each(|&v| sketch.add(v));
+            sketch.to_bytes()
+        };
+        let empty = stored(&[]);
+        assert_eq!(stored_quantile(&empty, 0.5), Ok(None));
+        assert_eq!(stored_count(&empty), Ok(0));
+        // Zeros alone have no bins.
+        let zeros = stored(&[0.0, 0.0, 0.0]);
+        assert_eq!(stored_quantile(&zeros, 0.5), Ok(Some(0.0)));
+        assert_eq!(stored_quantile(&zeros, 1.0), Ok(Some(0.0)));
+        // Ranks 0-1 are zeros, 2-4 are 10, 20, 30: exact at the extremes, rank 2 within 1%, and
+        // the 0.375-quantile (rank 1.5) halfway between 0 and rank 2's answer.
+        let mixed = stored(&[30.0, 0.0, 10.0, 0.0, 20.0]);
+        assert_eq!(stored_count(&mixed), Ok(5));
+        assert_eq!(stored_quantile(&mixed, 0.0), Ok(Some(0.0)));
+        assert_eq!(stored_quantile(&mixed, 0.25), Ok(Some(0.0)));
+        assert_eq!(stored_quantile(&mixed, 1.0), Ok(Some(30.0)));
+        let median = stored_quantile(&mixed, 0.5)
+            .ok()
+            .flatten()
+            .unwrap_or(f64::NAN);
+        assert!((median - 10.0).abs() <= 0.1, "{median}");
+        let between = stored_quantile(&mixed, 0.375)
+            .ok()
+            .flatten()
+            .unwrap_or(f64::NAN);
+        assert!((between - median / 2.0).abs() < 1e-9, "{between} {median}");
+        assert_eq!(stored_quantile(&mixed, 1.5), Ok(None));
+        // Bytes are checked as `from_bytes` checks them.
+        let cut = &mixed[..mixed.len() - 1];
+        assert_eq!(stored_quantile(cut, 0.5), Err(SketchError::Truncated));
+        assert_eq!(stored_count(cut), Err(SketchError::Truncated));
     }
 
     #[test]
@@ -615,6 +749,7 @@ mod tests {
         let mut sparse = Sketch::new();
         let mut dense = DenseSketch::new();
         assert!(dense.to_sketch().is_empty());
+        assert_eq!(dense.to_bytes(), [FORMAT, 0]);
         // Parts with shifting ranges, so the dense bins grow at both ends; an empty one too.
         for part in 0..40 {
             let mut sketch = Sketch::new();
@@ -631,6 +766,7 @@ mod tests {
             dense.add(v);
         }
         assert_eq!(dense.to_sketch().to_bytes(), sparse.to_bytes());
+        assert_eq!(dense.to_bytes(), sparse.to_bytes());
         assert!(dense.merge_stored(&[1, 9]).is_err());
     }
 

@@ -4,4 +4,6 @@
 mod ddsketch;
 pub mod udf;
 
-pub use ddsketch::{DenseSketch, RELATIVE_ACCURACY, Sketch, SketchError};
+pub use ddsketch::{
+    DenseSketch, RELATIVE_ACCURACY, Sketch, SketchError, stored_count, stored_quantile,
+};

@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
-use crate::{DenseSketch, Sketch, SketchError};
+use crate::{DenseSketch, Sketch, SketchError, stored_count, stored_quantile};
 
 /// Registers the four functions in a session.
 pub fn register(ctx: &SessionContext) {
@@ -92,8 +92,9 @@ impl<'a> StoredColumn<'a> {
     }
 }
 
-fn decode(function: &str, bytes: &[u8]) -> Result<Sketch> {
-    Sketch::from_bytes(bytes).map_err(|e| DataFusionError::Execution(format!("{function}: {e}")))
+/// A stored sketch that cannot be read, as the error of the SQL function that read it.
+fn execution_error(function: &str, error: SketchError) -> DataFusionError {
+    DataFusionError::Execution(format!("{function}: {error}"))
 }
 
 /// `sketch_build` (values in) and `sketch_merge` (sketches in) share their accumulator.
@@ -136,12 +137,16 @@ impl AggregateUDFImpl for SketchAggregate {
         Ok(DataType::Binary)
     }
 
+    /// One sketch, for an aggregate without groups or a window (`sketch_merge(..) OVER (..)`):
+    /// dense when merging, as in `create_groups_accumulator`.
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(SketchAccumulator {
-            name: self.name,
-            merges_sketches: self.merges_sketches,
-            sketch: Sketch::new(),
-        }))
+        if self.merges_sketches {
+            Ok(Box::new(SketchAccumulator::<DenseSketch>::new(
+                self.name, true,
+            )))
+        } else {
+            Ok(Box::new(SketchAccumulator::<Sketch>::new(self.name, false)))
+        }
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -174,27 +179,37 @@ impl AggregateUDFImpl for SketchAggregate {
 }
 
 #[derive(Debug)]
-struct SketchAccumulator {
+struct SketchAccumulator<S> {
     name: &'static str,
     merges_sketches: bool,
-    sketch: Sketch,
+    sketch: S,
 }
 
-impl SketchAccumulator {
+impl<S: GroupSketch> SketchAccumulator<S> {
+    fn new(name: &'static str, merges_sketches: bool) -> Self {
+        SketchAccumulator {
+            name,
+            merges_sketches,
+            sketch: S::default(),
+        }
+    }
+
     fn merge_sketches(&mut self, column: &ArrayRef) -> Result<()> {
         let column = StoredColumn::new(self.name, column)?;
         for bytes in (0..column.len()).filter_map(|row| column.get(row)) {
-            self.sketch.merge(&decode(self.name, bytes)?);
+            self.sketch
+                .merge_stored(bytes)
+                .map_err(|e| execution_error(self.name, e))?;
         }
         Ok(())
     }
 
     fn output(&self) -> ScalarValue {
-        ScalarValue::Binary((!self.sketch.is_empty()).then(|| self.sketch.to_bytes()))
+        ScalarValue::Binary(self.sketch.stored())
     }
 }
 
-impl Accumulator for SketchAccumulator {
+impl<S: GroupSketch> Accumulator for SketchAccumulator<S> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let Some(column) = values.first() else {
             return exec_err!("{} takes one argument", self.name);
@@ -274,7 +289,7 @@ impl GroupSketch for DenseSketch {
     }
 
     fn stored(&self) -> Option<Vec<u8>> {
-        (!self.is_empty()).then(|| self.to_sketch().to_bytes())
+        (!self.is_empty()).then(|| DenseSketch::to_bytes(self))
     }
 }
 
@@ -318,7 +333,7 @@ impl<S: GroupSketch> SketchGroups<S> {
             let before = sketch.heap_size();
             sketch
                 .merge_stored(bytes)
-                .map_err(|e| DataFusionError::Execution(format!("{}: {e}", self.name)))?;
+                .map_err(|e| execution_error(self.name, e))?;
             self.heap = self.heap + sketch.heap_size() - before;
         }
         Ok(())
@@ -459,7 +474,7 @@ impl ScalarUDFImpl for SketchQuantile {
             if !(0.0..=1.0).contains(&q) {
                 return exec_err!("sketch_quantile: the quantile must be in [0, 1], not {q}");
             }
-            out.push(decode("sketch_quantile", bytes)?.quantile(q));
+            out.push(stored_quantile(bytes, q).map_err(|e| execution_error("sketch_quantile", e))?);
         }
         Ok(ColumnarValue::Array(Arc::new(Float64Array::from(out))))
     }
@@ -502,7 +517,8 @@ impl ScalarUDFImpl for SketchCount {
                 sketches
                     .get(row)
                     .map(|bytes| {
-                        let count = decode("sketch_count", bytes)?.count();
+                        let count =
+                            stored_count(bytes).map_err(|e| execution_error("sketch_count", e))?;
                         Ok(i64::try_from(count).unwrap_or(i64::MAX))
                     })
                     .transpose()
