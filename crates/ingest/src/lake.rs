@@ -41,6 +41,13 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// page or two, not the 20,000-row default.
 const PAGE_ROWS: usize = 2048;
 
+/// Rows per data page of the rollups stored in model order (`hourly_endpoints`,
+/// `hourly_attempts`, `daily_endpoints`; the order is the rollup crate's). A model has 24 rows
+/// per provider in a day of hourly rows, so a view of one model reads a page or two of each
+/// column by the page index. With 2,048-row pages, it decoded about 800 KB of sketches per day
+/// for 48 rows.
+const MODEL_ORDER_PAGE_ROWS: usize = 128;
+
 /// Files roll over past this size; a commit's chunk is normally smaller.
 const TARGET_FILE_BYTES: u64 = 256 << 20;
 
@@ -399,11 +406,20 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
     } else {
         Compression::ZSTD(ZstdLevel::default())
     };
+    let page_rows = match table {
+        TableName::HourlyEndpoints | TableName::HourlyAttempts | TableName::DailyEndpoints => {
+            MODEL_ORDER_PAGE_ROWS
+        }
+        _ => PAGE_ROWS,
+    };
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_data_page_row_count_limit(PAGE_ROWS);
+        .set_data_page_row_count_limit(page_rows)
+        // The writer checks the page limits after each batch of this many rows (1,024 by
+        // default): a page holds at least that many.
+        .set_write_batch_size(page_rows.min(1024));
     for field in table.schema().fields() {
         let path = ColumnPath::from(field.name().as_str());
         let unique_text = matches!(
@@ -423,6 +439,14 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
             }
             // Costs: nearly unique integers; plain and zstd beat delta encoding on them.
             DataType::Decimal128(..) => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::PLAIN);
+            }
+            // Sketches (the rollups' TTFT and throughput): nearly every one is unique, so a
+            // dictionary only grows to its 1 MB limit, and every read of a page of the column
+            // then reads and decompresses that page too.
+            DataType::Binary => {
                 builder = builder
                     .set_column_dictionary_enabled(path.clone(), false)
                     .set_column_encoding(path, Encoding::PLAIN);
@@ -450,17 +474,15 @@ mod tests {
 
     use super::*;
 
-    /// 10,000 rows in `created_at` order are written as pages starting every 2,048 rows, so a
-    /// reader with the page index decodes a few thousand rows for a short window, not 20,000.
-    #[test]
-    fn data_pages_hold_at_most_page_rows() {
+    /// Where the data pages of a `rows`-row column `name` of `table` start, by the page index.
+    fn page_starts(table: TableName, name: &str, rows: i64) -> Vec<i64> {
         let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-        let schema = Arc::new(Schema::new(vec![Field::new("created_at", utc, false)]));
-        let times = TimestampMicrosecondArray::from_iter_values((0..10_000).map(|s| s * 1_000_000))
+        let schema = Arc::new(Schema::new(vec![Field::new(name, utc, false)]));
+        let times = TimestampMicrosecondArray::from_iter_values((0..rows).map(|s| s * 1_000_000))
             .with_timezone("UTC");
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(times)]).unwrap();
         let file = tempfile::tempfile().unwrap();
-        let properties = writer_properties(TableName::Generations);
+        let properties = writer_properties(table);
         let mut writer =
             ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
         writer.write(&batch).unwrap();
@@ -469,11 +491,65 @@ mod tests {
         let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required);
         let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).unwrap();
         let offsets = reader.metadata().offset_index().unwrap();
-        let first_rows: Vec<i64> = offsets[0][0]
+        offsets[0][0]
             .page_locations()
             .iter()
             .map(|page| page.first_row_index)
-            .collect();
-        assert_eq!(first_rows, [0, 2048, 4096, 6144, 8192]);
+            .collect()
+    }
+
+    /// 10,000 rows in `created_at` order are written as pages starting every 2,048 rows, so a
+    /// reader with the page index decodes a few thousand rows for a short window, not 20,000.
+    #[test]
+    fn data_pages_hold_at_most_page_rows() {
+        assert_eq!(
+            page_starts(TableName::Generations, "created_at", 10_000),
+            [0, 2048, 4096, 6144, 8192]
+        );
+    }
+
+    /// The rollups stored in model order have 128-row pages: a model's day is a page or two.
+    #[test]
+    fn model_ordered_rollups_have_small_pages() {
+        let every_128: Vec<i64> = (0..1000).step_by(128).collect();
+        for table in [
+            TableName::HourlyEndpoints,
+            TableName::HourlyAttempts,
+            TableName::DailyEndpoints,
+        ] {
+            assert_eq!(page_starts(table, "hour", 1000), every_128, "{table:?}");
+        }
+        assert_eq!(page_starts(TableName::HourlyApps, "hour", 1000), [0]);
+    }
+
+    /// Sketch columns are written without a dictionary: a reader of a few pages of sketches
+    /// does not read a 1 MB dictionary page with them.
+    #[test]
+    fn sketch_columns_have_no_dictionary() {
+        use deltalake::arrow::array::BinaryArray;
+        use deltalake::parquet::basic::Encoding;
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "ttft",
+            DataType::Binary,
+            true,
+        )]));
+        let sketches: Vec<Vec<u8>> = (0..1000u32).map(|i| i.to_le_bytes().repeat(50)).collect();
+        let column = BinaryArray::from_iter_values(sketches.iter().map(Vec::as_slice));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(column)]).unwrap();
+        let file = tempfile::tempfile().unwrap();
+        let properties = writer_properties(TableName::HourlyEndpoints);
+        let mut writer =
+            ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let chunk = reader.metadata().row_group(0).column(0);
+        assert_eq!(chunk.dictionary_page_offset(), None);
+        assert!(
+            !chunk.encodings().any(|e| e == Encoding::RLE_DICTIONARY),
+            "{:?}",
+            chunk.encodings().collect::<Vec<_>>()
+        );
     }
 }
