@@ -41,13 +41,6 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// page or two, not the 20,000-row default.
 const PAGE_ROWS: usize = 2048;
 
-/// Rows per data page of the rollups stored in model order (`hourly_endpoints`,
-/// `hourly_attempts`, `daily_endpoints`; the order is the rollup crate's). A model has 24 rows
-/// per provider in a day of hourly rows, so a view of one model reads a page or two of each
-/// column by the page index. With 2,048-row pages, it decoded about 800 KB of sketches per day
-/// for 48 rows.
-const MODEL_ORDER_PAGE_ROWS: usize = 128;
-
 /// Files roll over past this size; a commit's chunk is normally smaller.
 const TARGET_FILE_BYTES: u64 = 256 << 20;
 
@@ -406,20 +399,11 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
     } else {
         Compression::ZSTD(ZstdLevel::default())
     };
-    let page_rows = match table {
-        TableName::HourlyEndpoints | TableName::HourlyAttempts | TableName::DailyEndpoints => {
-            MODEL_ORDER_PAGE_ROWS
-        }
-        _ => PAGE_ROWS,
-    };
     let mut builder = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_data_page_row_count_limit(page_rows)
-        // The writer checks the page limits after each batch of this many rows (1,024 by
-        // default): a page holds at least that many.
-        .set_write_batch_size(page_rows.min(1024));
+        .set_data_page_row_count_limit(PAGE_ROWS);
     for field in table.schema().fields() {
         let path = ColumnPath::from(field.name().as_str());
         let unique_text = matches!(
@@ -462,6 +446,18 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
     builder.build()
 }
 
+/// `properties` with data pages of at most `page_rows` rows, however few.
+pub fn with_page_rows(properties: WriterProperties, page_rows: usize) -> WriterProperties {
+    let write_batch_size = properties.write_batch_size().min(page_rows);
+    properties
+        .into_builder()
+        .set_data_page_row_count_limit(page_rows)
+        // The writer checks the page limits after each batch of this many rows (1,024 by
+        // default), so a page holds at least that many.
+        .set_write_batch_size(write_batch_size)
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use deltalake::arrow::array::TimestampMicrosecondArray;
@@ -474,15 +470,15 @@ mod tests {
 
     use super::*;
 
-    /// Where the data pages of a `rows`-row column `name` of `table` start, by the page index.
-    fn page_starts(table: TableName, name: &str, rows: i64) -> Vec<i64> {
+    /// Where the data pages of a `rows`-row column `name` start when written with `properties`,
+    /// by the page index.
+    fn page_starts(properties: WriterProperties, name: &str, rows: i64) -> Vec<i64> {
         let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
         let schema = Arc::new(Schema::new(vec![Field::new(name, utc, false)]));
         let times = TimestampMicrosecondArray::from_iter_values((0..rows).map(|s| s * 1_000_000))
             .with_timezone("UTC");
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(times)]).unwrap();
         let file = tempfile::tempfile().unwrap();
-        let properties = writer_properties(table);
         let mut writer =
             ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
         writer.write(&batch).unwrap();
@@ -502,24 +498,19 @@ mod tests {
     /// reader with the page index decodes a few thousand rows for a short window, not 20,000.
     #[test]
     fn data_pages_hold_at_most_page_rows() {
+        let properties = writer_properties(TableName::Generations);
         assert_eq!(
-            page_starts(TableName::Generations, "created_at", 10_000),
+            page_starts(properties, "created_at", 10_000),
             [0, 2048, 4096, 6144, 8192]
         );
     }
 
-    /// The rollups stored in model order have 128-row pages: a model's day is a page or two.
+    /// Pages smaller than the writer's 1,024-row batches hold no more rows than asked for.
     #[test]
-    fn model_ordered_rollups_have_small_pages() {
+    fn pages_can_be_smaller_than_write_batches() {
+        let properties = with_page_rows(writer_properties(TableName::HourlyEndpoints), 128);
         let every_128: Vec<i64> = (0..1000).step_by(128).collect();
-        for table in [
-            TableName::HourlyEndpoints,
-            TableName::HourlyAttempts,
-            TableName::DailyEndpoints,
-        ] {
-            assert_eq!(page_starts(table, "hour", 1000), every_128, "{table:?}");
-        }
-        assert_eq!(page_starts(TableName::HourlyApps, "hour", 1000), [0]);
+        assert_eq!(page_starts(properties, "hour", 1000), every_128);
     }
 
     /// Sketch columns are written without a dictionary: a reader of a few pages of sketches

@@ -336,27 +336,27 @@ impl DenseSketch {
     /// the dense bins without building that sketch.
     pub fn to_bytes(&self) -> Vec<u8> {
         let filled = self.counts.iter().filter(|&&count| count > 0).count();
-        let bins = (self.offset..)
-            .zip(&self.counts)
-            .filter(|&(_, &count)| count > 0)
-            .map(|(key, &count)| (key, count));
-        write_stored(&self.totals, filled, bins)
+        write_stored(&self.totals, filled, self.bins())
     }
 
-    /// The same values as a [`Sketch`], whose stored form this then shares.
-    pub fn to_sketch(&self) -> Sketch {
-        let bins = (self.offset..)
-            .zip(&self.counts)
-            .filter(|&(_, &count)| count > 0)
-            .map(|(key, &count)| (key, count))
-            .collect();
+    /// The same values as a [`Sketch`]: the tests compare the two kinds by it.
+    #[cfg(test)]
+    fn to_sketch(&self) -> Sketch {
         if self.is_empty() {
             return Sketch::default();
         }
         Sketch {
             totals: self.totals,
-            bins,
+            bins: self.bins().collect(),
         }
+    }
+
+    /// The filled bins, as (key, count) in key order.
+    fn bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        (self.offset..)
+            .zip(&self.counts)
+            .filter(|&(_, &count)| count > 0)
+            .map(|(key, &count)| (key, count))
     }
 }
 
