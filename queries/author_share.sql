@@ -3,16 +3,35 @@
 -- Parameters: $start, $end (timestamps on hour boundaries, UTC), $stride (interval: 1 or 7
 -- days), $limit.
 --
--- Reads the hourly rollup, as token-share: tokens per (bucket, author), then the authors ranked
+-- Reads the rollups as token-share does (whole days from `daily_endpoints`, the days a bucket
+-- boundary cuts from `hourly_endpoints`): tokens per (bucket, author), then the authors ranked
 -- by window functions over their totals.
 WITH by_bucket AS (
-    SELECT
-        date_bin($stride, hour, $end) AS bucket_start,
-        split_part(model, '/', 1) AS author,
-        sum(tokens_prompt + tokens_completion) AS tokens
-    FROM hourly_endpoints
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND hour >= $start AND hour < $end
+    SELECT bucket_start, author, sum(tokens) AS tokens
+    FROM (
+        SELECT
+            date_bin($stride, CAST(date AS TIMESTAMP), $end) AS bucket_start,
+            split_part(model, '/', 1) AS author,
+            tokens_prompt + tokens_completion AS tokens
+        FROM daily_endpoints
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND CAST(date AS TIMESTAMP) >= $start
+          AND CAST(date AS TIMESTAMP) + INTERVAL '1 day' <= $end
+          AND date_bin($stride, CAST(date AS TIMESTAMP), $end)
+              = date_bin($stride, CAST(date AS TIMESTAMP) + INTERVAL '23 hours', $end)
+        UNION ALL
+        SELECT
+            date_bin($stride, hour, $end) AS bucket_start,
+            split_part(model, '/', 1) AS author,
+            tokens_prompt + tokens_completion AS tokens
+        FROM hourly_endpoints
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND hour >= $start AND hour < $end
+          AND NOT (CAST(date AS TIMESTAMP) >= $start
+               AND CAST(date AS TIMESTAMP) + INTERVAL '1 day' <= $end
+               AND date_bin($stride, CAST(date AS TIMESTAMP), $end)
+                   = date_bin($stride, CAST(date AS TIMESTAMP) + INTERVAL '23 hours', $end))
+    )
     GROUP BY 1, 2
 ),
 with_totals AS (

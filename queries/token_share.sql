@@ -3,17 +3,38 @@
 -- Parameters: $start, $end (timestamps on hour boundaries, UTC), $stride (interval: 1 or 7
 -- days), $limit.
 --
--- Reads the hourly rollup: buckets are whole hours. One scan: tokens per (bucket, model), then
--- window functions rank the models by their total over the range (ties by name) on those few
--- thousand rows.
+-- Reads the rollups: a UTC day that lies wholly inside one bucket from `daily_endpoints`, the
+-- hours of the days a bucket boundary cuts (every day when $end is not a midnight and the stride
+-- is a day; one day in seven for weekly buckets) from `hourly_endpoints`. A day is whole when its
+-- first and last hour fall in the same bucket and the range holds it. Tokens per (bucket, model),
+-- then window functions rank the models by their total over the range (ties by name) on those
+-- few thousand rows.
 WITH by_bucket AS (
-    SELECT
-        date_bin($stride, hour, $end) AS bucket_start,
-        model,
-        sum(tokens_prompt + tokens_completion) AS tokens
-    FROM hourly_endpoints
-    WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
-      AND hour >= $start AND hour < $end
+    SELECT bucket_start, model, sum(tokens) AS tokens
+    FROM (
+        SELECT
+            date_bin($stride, CAST(date AS TIMESTAMP), $end) AS bucket_start,
+            model,
+            tokens_prompt + tokens_completion AS tokens
+        FROM daily_endpoints
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND CAST(date AS TIMESTAMP) >= $start
+          AND CAST(date AS TIMESTAMP) + INTERVAL '1 day' <= $end
+          AND date_bin($stride, CAST(date AS TIMESTAMP), $end)
+              = date_bin($stride, CAST(date AS TIMESTAMP) + INTERVAL '23 hours', $end)
+        UNION ALL
+        SELECT
+            date_bin($stride, hour, $end) AS bucket_start,
+            model,
+            tokens_prompt + tokens_completion AS tokens
+        FROM hourly_endpoints
+        WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+          AND hour >= $start AND hour < $end
+          AND NOT (CAST(date AS TIMESTAMP) >= $start
+               AND CAST(date AS TIMESTAMP) + INTERVAL '1 day' <= $end
+               AND date_bin($stride, CAST(date AS TIMESTAMP), $end)
+                   = date_bin($stride, CAST(date AS TIMESTAMP) + INTERVAL '23 hours', $end))
+    )
     GROUP BY 1, 2
 ),
 with_totals AS (

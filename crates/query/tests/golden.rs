@@ -185,10 +185,101 @@ async fn token_and_author_share_buckets() {
             .all(|r| r.bucket_start.to_rfc3339() == "2026-11-13T12:00:00+00:00"),
         "one weekly bucket holds everything: {weekly:?}"
     );
+    // The bucket [11-13T12:00, 11-20T12:00) reads its whole days (11-14 to 11-19: v3, v4, v5,
+    // v8) from daily_endpoints and 11-20, which its end cuts, by the hour (v1, v2, v7, v9, v10).
+    let got: Vec<(&str, i64)> = weekly
+        .iter()
+        .map(|r| (r.model.as_str(), r.tokens))
+        .collect();
+    assert_eq!(
+        got,
+        [("a/x", 1405), ("a/x:free", 150), ("b/y", 150), ("c/z", 0)]
+    );
     let month = session
         .view(&ViewRequest::new(View::TokenShare).period(Period::Month))
         .await;
     assert!(matches!(month, Err(Error::BucketPeriod(_))));
+}
+
+/// A record at 2026-11-21T00:00:30Z makes data_through a midnight: every bucket is then whole UTC
+/// days, read from daily_endpoints alone. v6 (11-20 12:30) is now inside the last day; the new
+/// record (d/w) is in the still-filling hour.
+#[tokio::test]
+async fn buckets_ending_at_midnight_are_whole_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let midnight = dir.path().join("midnight.jsonl");
+    std::fs::write(
+        &midnight,
+        r#"{"id":"m1","created_at":"2026-11-21T00:00:30Z","model":"d/w","provider_name":"P1","finish_reason":"stop","tokens_prompt":1,"tokens_completion":1}"#,
+    )
+    .unwrap();
+    let session = lake_from(
+        &[repo_root().join("tests/fixtures/views.jsonl"), midnight],
+        &dir.path().join("lake"),
+    )
+    .await;
+    let share: Vec<ModelShare> = rows(
+        &session,
+        ViewRequest::new(View::TokenShare).period(Period::Day),
+    )
+    .await;
+    let got: Vec<(String, &str, i64)> = share
+        .iter()
+        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
+        .collect();
+    let day = |d: u32| format!("2026-11-{d}T00:00:00+00:00");
+    assert_eq!(
+        got,
+        [
+            (day(18), "a/x:free", 0),
+            (day(19), "a/x:free", 150),
+            (day(19), "b/y", 150),
+            (day(19), "a/x", 50),
+            // v1, v2, v9, v10 and v6: 150 + 1,200 + 0 + 5 + 20.
+            (day(20), "a/x", 1375),
+            (day(20), "c/z", 0),
+        ]
+    );
+    let weekly: Vec<ModelShare> = rows(
+        &session,
+        ViewRequest::new(View::TokenShare).period(Period::Week),
+    )
+    .await;
+    let got: Vec<(String, &str, i64)> = weekly
+        .iter()
+        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (day(14), "a/x", 1425),
+            (day(14), "a/x:free", 150),
+            (day(14), "b/y", 150),
+            (day(14), "c/z", 0),
+        ]
+    );
+    let authors: Vec<AuthorShare> = rows(
+        &session,
+        ViewRequest::new(View::AuthorShare).period(Period::Week),
+    )
+    .await;
+    let got: Vec<(&str, i64)> = authors
+        .iter()
+        .map(|r| (r.author.as_str(), r.tokens))
+        .collect();
+    assert_eq!(got, [("a", 1575), ("b", 150), ("c", 0)]);
+    let days: Vec<ModelDay> = rows(
+        &session,
+        ViewRequest::new(View::ModelDaily)
+            .model("a/x")
+            .period(Period::Day),
+    )
+    .await;
+    let got: Vec<(String, i64, i64)> = days
+        .iter()
+        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
+        .collect();
+    assert_eq!(got, [(day(19), 50, 1), (day(20), 1375, 5)]);
 }
 
 #[tokio::test]
@@ -537,6 +628,21 @@ async fn model_daily_buckets_end_at_data_through() {
     );
     close(Some(days[0].spend), 0.001);
     close(Some(days[1].spend), 0.013);
+    // One weekly bucket, [11-13T12:00, 11-20T12:00): v5 from the whole day 11-19 in
+    // daily_endpoints, the rest from the hours of 11-20 before 12:00.
+    let weeks: Vec<ModelDay> = rows(
+        &session,
+        ViewRequest::new(View::ModelDaily)
+            .model("a/x")
+            .period(Period::Week),
+    )
+    .await;
+    let got: Vec<(String, i64, i64)> = weeks
+        .iter()
+        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
+        .collect();
+    assert_eq!(got, [("2026-11-13T12:00:00+00:00".to_owned(), 1405, 5)]);
+    close(Some(weeks[0].spend), 0.014);
     assert!(matches!(
         ViewRequest::new(View::ModelDaily).validate(),
         Err(Error::MissingModel(_))
