@@ -40,6 +40,25 @@ async fn rows<T: serde::de::DeserializeOwned>(
     session.view(&request).await.unwrap().rows(name).unwrap()
 }
 
+/// (bucket start, model, tokens) of each token-share row.
+fn share_cells(rows: &[ModelShare]) -> Vec<(String, &str, i64)> {
+    rows.iter()
+        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
+        .collect()
+}
+
+/// (author, tokens) of each author-share row.
+fn author_tokens(rows: &[AuthorShare]) -> Vec<(&str, i64)> {
+    rows.iter().map(|r| (r.author.as_str(), r.tokens)).collect()
+}
+
+/// (bucket start, tokens, requests) of each model-daily row.
+fn day_cells(rows: &[ModelDay]) -> Vec<(String, i64, i64)> {
+    rows.iter()
+        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
+        .collect()
+}
+
 #[track_caller]
 fn close(actual: Option<f64>, expected: f64) {
     let actual = actual.unwrap_or(f64::NAN);
@@ -139,10 +158,7 @@ async fn token_and_author_share_buckets() {
             .limit(2),
     )
     .await;
-    let got: Vec<(String, &str, i64)> = share
-        .iter()
-        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
-        .collect();
+    let got = share_cells(&share);
     let older = "2026-11-18T12:00:00+00:00".to_owned();
     let newer = "2026-11-19T12:00:00+00:00".to_owned();
     assert_eq!(
@@ -167,10 +183,7 @@ async fn token_and_author_share_buckets() {
             .limit(1),
     )
     .await;
-    let got: Vec<(&str, i64)> = authors
-        .iter()
-        .map(|r| (r.author.as_str(), r.tokens))
-        .collect();
+    let got = author_tokens(&authors);
     assert_eq!(got, [("a", 50), ("a", 1505), ("Others", 150)]);
     close(authors[1].share, 1505.0 / 1655.0);
 
@@ -223,10 +236,7 @@ async fn buckets_ending_at_midnight_are_whole_days() {
         ViewRequest::new(View::TokenShare).period(Period::Day),
     )
     .await;
-    let got: Vec<(String, &str, i64)> = share
-        .iter()
-        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
-        .collect();
+    let got = share_cells(&share);
     let day = |d: u32| format!("2026-11-{d}T00:00:00+00:00");
     assert_eq!(
         got,
@@ -245,10 +255,7 @@ async fn buckets_ending_at_midnight_are_whole_days() {
         ViewRequest::new(View::TokenShare).period(Period::Week),
     )
     .await;
-    let got: Vec<(String, &str, i64)> = weekly
-        .iter()
-        .map(|r| (r.bucket_start.to_rfc3339(), r.model.as_str(), r.tokens))
-        .collect();
+    let got = share_cells(&weekly);
     assert_eq!(
         got,
         [
@@ -263,10 +270,7 @@ async fn buckets_ending_at_midnight_are_whole_days() {
         ViewRequest::new(View::AuthorShare).period(Period::Week),
     )
     .await;
-    let got: Vec<(&str, i64)> = authors
-        .iter()
-        .map(|r| (r.author.as_str(), r.tokens))
-        .collect();
+    let got = author_tokens(&authors);
     assert_eq!(got, [("a", 1575), ("b", 150), ("c", 0)]);
     let days: Vec<ModelDay> = rows(
         &session,
@@ -275,10 +279,7 @@ async fn buckets_ending_at_midnight_are_whole_days() {
             .period(Period::Day),
     )
     .await;
-    let got: Vec<(String, i64, i64)> = days
-        .iter()
-        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
-        .collect();
+    let got = day_cells(&days);
     assert_eq!(got, [(day(19), 50, 1), (day(20), 1375, 5)]);
 }
 
@@ -613,10 +614,7 @@ async fn model_daily_buckets_end_at_data_through() {
             .period(Period::Day),
     )
     .await;
-    let got: Vec<(String, i64, i64)> = days
-        .iter()
-        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
-        .collect();
+    let got = day_cells(&days);
     // Days end at 12:00: v5 (11-19 11:59:59) is the day before; v1, v2, v9 and v10 are the last
     // day (150 + 1,200 + 0 + 5 tokens); v6 (12:30) is in the still-filling hour.
     assert_eq!(
@@ -637,10 +635,7 @@ async fn model_daily_buckets_end_at_data_through() {
             .period(Period::Week),
     )
     .await;
-    let got: Vec<(String, i64, i64)> = weeks
-        .iter()
-        .map(|d| (d.bucket_start.to_rfc3339(), d.tokens, d.requests))
-        .collect();
+    let got = day_cells(&weeks);
     assert_eq!(got, [("2026-11-13T12:00:00+00:00".to_owned(), 1405, 5)]);
     close(Some(weeks[0].spend), 0.014);
     assert!(matches!(
