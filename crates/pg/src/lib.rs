@@ -142,7 +142,6 @@ impl Server {
         let session = LakeSession::open(lake).await?;
         let ctx = session.context().clone();
         let follow = FollowLake {
-            lake: lake.clone(),
             current: Mutex::new(session),
         };
         let catalog = ctx
@@ -286,10 +285,9 @@ impl AuthSource for ScramSource {
     }
 }
 
-/// The query hook that keeps the served tables current: the snapshot they were read from, and
-/// where to look for newer commits.
+/// The query hook that keeps the served tables current: the snapshot they were read from, which
+/// knows where to look for newer commits.
 struct FollowLake {
-    lake: Lake,
     current: Mutex<LakeSession>,
 }
 
@@ -308,7 +306,7 @@ impl FollowLake {
                 return;
             }
         }
-        let fresh = match LakeSession::open(&self.lake).await {
+        let fresh = match current.reopen().await {
             Ok(fresh) => fresh,
             Err(error) => {
                 tracing::warn!(%error, "opening the lake's new snapshot");

@@ -22,6 +22,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::optimizer::Optimizer;
 use datafusion::optimizer::eliminate_filter::EliminateFilter;
@@ -158,6 +159,21 @@ impl LakeSession {
     /// A session that reads only `names`, the other tables registered empty: for SQL that reads
     /// just those, without loading every table's log.
     pub async fn open_tables(lake: &Lake, names: &[TableName]) -> Result<LakeSession, Error> {
+        LakeSession::open_in(lake, names, Arc::new(RuntimeEnv::default())).await
+    }
+
+    /// A session at the lake's newest snapshot (every table) that keeps this one's runtime,
+    /// and with it the Parquet footers and page indexes it has cached: data files never change
+    /// once written, so a server moving to each new commit re-reads only the new files' footers.
+    pub async fn reopen(&self) -> Result<LakeSession, Error> {
+        LakeSession::open_in(&self.lake, &TableName::ALL, self.ctx.runtime_env()).await
+    }
+
+    async fn open_in(
+        lake: &Lake,
+        names: &[TableName],
+        runtime: Arc<RuntimeEnv>,
+    ) -> Result<LakeSession, Error> {
         // DATAFUSION_* environment variables tune the engine (batch size, Parquet reading, ...)
         // for analysts and benchmarks; a malformed one is an error, not silently ignored. Without
         // DATAFUSION_EXECUTION_TARGET_PARTITIONS, each core gets a partition.
@@ -167,7 +183,7 @@ impl LakeSession {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             );
         }
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         tokenboard_sketch::udf::register(&ctx);
         let mut versions = BTreeMap::new();
         let mut tables = BTreeMap::new();

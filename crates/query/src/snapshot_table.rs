@@ -4,12 +4,14 @@
 //! files: about 4.5 ms to plan one filtered scan of a 2M-record lake, and a view has up to five
 //! scans. A session's snapshot never changes, so this provider takes the snapshot's file list
 //! once, keeps it by `date`, prunes dates in memory and hands the chosen files to DataFusion's
-//! Parquet scan, which prunes row groups by their statistics and caches file footers.
+//! Parquet scan, which prunes row groups by their statistics and caches file footers (with their
+//! page indexes: see [`FullMetadataReaders`]).
 //!
 //! It reads what ingest and the rollups write: Parquet files partitioned by `date` alone, with
 //! neither deletion vectors nor column mapping. A table using either keeps deltalake's provider.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -19,23 +21,30 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::stats::Precision;
 use datafusion::common::{DFSchema, ScalarValue, Statistics, project_schema};
 use datafusion::datasource::TableType;
-use datafusion::datasource::file_format::FileFormat;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::listing::helpers::expr_applicable_for_cols;
 use datafusion::datasource::object_store::ObjectStoreUrl;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, ParquetFileReaderFactory, ParquetSource,
+};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result;
 use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::parquet::arrow::arrow_reader::ArrowReaderOptions;
+use datafusion::parquet::arrow::async_reader::AsyncFileReader;
+use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::prelude::SessionContext;
 use delta_kernel::table_features::ColumnMappingMode;
 use deltalake::logstore::LogStore;
 use deltalake::{DeltaTable, ObjectMeta};
+use futures_util::future::{BoxFuture, FutureExt};
 use tokenboard_ingest::columns::DATE;
 
 use crate::Error;
@@ -215,14 +224,79 @@ impl TableProvider for SnapshotTable {
         let table_schema = TableSchema::builder(Arc::new(Schema::new(file_columns)))
             .with_table_partition_cols(vec![Arc::new(self.schema.field(date).clone())])
             .build();
-        let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
-        let config =
-            FileScanConfigBuilder::new(self.store.clone(), format.file_source(table_schema))
-                .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
-                .with_projection_indices(projection.cloned())?
-                .with_limit(limit)
-                .with_statistics(statistics)
-                .build();
-        format.create_physical_plan(state, config).await
+        // What `ParquetFormat::create_physical_plan` builds, but with our reader factory.
+        let options = state.table_options().parquet.clone();
+        let metadata_size_hint = options.global.metadata_size_hint;
+        let readers = FullMetadataReaders(CachedParquetFileReaderFactory::new(
+            state.runtime_env().object_store(&self.store)?,
+            state.runtime_env().cache_manager.get_file_metadata_cache(),
+        ));
+        let mut source = ParquetSource::new(table_schema)
+            .with_table_parquet_options(options)
+            .with_parquet_file_reader_factory(Arc::new(readers));
+        if let Some(hint) = metadata_size_hint {
+            source = source.with_metadata_size_hint(hint);
+        }
+        let config = FileScanConfigBuilder::new(self.store.clone(), Arc::new(source))
+            .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .with_statistics(statistics)
+            .build();
+        Ok(DataSourceExec::from_data_source(config))
+    }
+}
+
+/// Parquet readers whose metadata comes from the session's cache with the page index in it.
+///
+/// DataFusion's Parquet opener asks for the footer alone, and loads the page index later, if
+/// row-group statistics leave it useful, straight from the file: that load bypasses the cache
+/// (apache/datafusion#23978). The rollups' small pages make it useful on nearly every scan, so
+/// every view re-read and re-decoded the page indexes of every file it opened. Asking for them
+/// with the footer puts them in the cache, and the opener then finds them already loaded.
+#[derive(Debug)]
+struct FullMetadataReaders(CachedParquetFileReaderFactory);
+
+impl ParquetFileReaderFactory for FullMetadataReaders {
+    fn create_reader(
+        &self,
+        partition_index: usize,
+        file: PartitionedFile,
+        metadata_size_hint: Option<usize>,
+        metrics: &ExecutionPlanMetricsSet,
+    ) -> Result<Box<dyn AsyncFileReader + Send>> {
+        let reader = self
+            .0
+            .create_reader(partition_index, file, metadata_size_hint, metrics)?;
+        Ok(Box::new(FullMetadataReader(reader)))
+    }
+}
+
+struct FullMetadataReader(Box<dyn AsyncFileReader + Send>);
+
+impl AsyncFileReader for FullMetadataReader {
+    fn get_bytes(
+        &mut self,
+        range: Range<u64>,
+    ) -> BoxFuture<'_, datafusion::parquet::errors::Result<bytes::Bytes>> {
+        self.0.get_bytes(range)
+    }
+
+    fn get_byte_ranges(
+        &mut self,
+        ranges: Vec<Range<u64>>,
+    ) -> BoxFuture<'_, datafusion::parquet::errors::Result<Vec<bytes::Bytes>>> {
+        self.0.get_byte_ranges(ranges)
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, datafusion::parquet::errors::Result<Arc<ParquetMetaData>>> {
+        let options = options
+            .cloned()
+            .unwrap_or_default()
+            .with_page_index_policy(PageIndexPolicy::Optional);
+        async move { self.0.get_metadata(Some(&options)).await }.boxed()
     }
 }

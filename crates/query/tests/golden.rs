@@ -911,6 +911,40 @@ fn requests_are_checked_before_any_data_is_read() {
     }
 }
 
+/// A view leaves every Parquet footer it read in the session's cache with its page index, so
+/// later scans of the file prune pages without reading that index again. DataFusion's opener
+/// loads the index apart from the footer and does not cache it (apache/datafusion#23978);
+/// without our reader factory every entry here would say `page_index: false`.
+#[tokio::test]
+async fn cached_footers_hold_their_page_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let providers: Vec<ModelProvider> = rows(
+        &session,
+        ViewRequest::new(View::ModelProviders)
+            .model("a/x")
+            .window(Window::Week),
+    )
+    .await;
+    assert_eq!(providers.len(), 3);
+    let cache = session
+        .context()
+        .runtime_env()
+        .cache_manager
+        .get_file_metadata_cache();
+    let entries = cache.list_entries();
+    // At least one file of hourly_endpoints and one of hourly_attempts.
+    assert!(entries.len() >= 2, "{entries:?}");
+    for (path, entry) in entries {
+        let info = entry.value.file_metadata.extra_info();
+        assert_eq!(
+            info.get("page_index").map(String::as_str),
+            Some("true"),
+            "{path}"
+        );
+    }
+}
+
 /// The tables are read through their snapshot's file list (src/snapshot_table.rs): filters on
 /// `date` choose files, every other filter still applies, and a Parquet file the Delta log does
 /// not list, as a writer killed before its commit leaves behind, is never read. Counts by hand
@@ -961,17 +995,64 @@ async fn scans_read_only_the_snapshots_files_and_prune_dates() {
             7,
         ),
     ] {
-        let batches = session.sql(query).await.unwrap();
-        let value = datafusion::arrow::compute::cast(
-            batches[0].column(0),
-            &datafusion::arrow::datatypes::DataType::Int64,
-        )
-        .unwrap();
-        let value = value
-            .as_any()
-            .downcast_ref::<datafusion::arrow::array::Int64Array>()
-            .unwrap()
-            .value(0);
-        assert_eq!(value, expected, "{query}");
+        assert_eq!(single_integer(&session, query).await, expected, "{query}");
     }
+}
+
+/// The single integer `query` answers.
+async fn single_integer(session: &LakeSession, query: &str) -> i64 {
+    let batches = session.sql(query).await.unwrap();
+    let value = datafusion::arrow::compute::cast(
+        batches[0].column(0),
+        &datafusion::arrow::datatypes::DataType::Int64,
+    )
+    .unwrap();
+    value
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Int64Array>()
+        .unwrap()
+        .value(0)
+}
+
+/// A reopened session (the site's and the Postgres server's move to a new commit) reads what
+/// was committed since, leaves the old session's snapshot as it was, and shares the old
+/// session's runtime, so it starts with the Parquet footers the old one cached.
+#[tokio::test]
+async fn reopen_reads_new_commits_and_keeps_cached_footers() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake_dir = dir.path().join("lake");
+    let old = fixture_session(&lake_dir).await;
+    let requests = "SELECT sum(requests) FROM hourly_endpoints";
+    // views.jsonl has ten records, each one request.
+    assert_eq!(single_integer(&old, requests).await, 10);
+
+    let lake = Lake::new(lake_dir.to_str().unwrap()).unwrap();
+    let late = write_lines(
+        dir.path(),
+        "late.jsonl",
+        &[line("late-1".into(), 0, "a/x", r#","provider_name":"P1""#)],
+    );
+    tokenboard_ingest::ingest(&lake, &[late], &IngestOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    tokenboard_rollup::refresh(&lake).await.unwrap();
+
+    let new = old.reopen().await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &old.context().runtime_env(),
+        &new.context().runtime_env()
+    ));
+    let footers = new
+        .context()
+        .runtime_env()
+        .cache_manager
+        .get_file_metadata_cache()
+        .len();
+    assert!(footers > 0, "the old session's query cached no footers");
+    assert_eq!(single_integer(&new, requests).await, 11);
+    assert_eq!(
+        single_integer(&new, "SELECT count(*) FROM generations").await,
+        11
+    );
+    assert_eq!(single_integer(&old, requests).await, 10);
 }

@@ -86,13 +86,22 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     async fn open(lake: &Lake) -> Result<Snapshot, Error> {
-        Ok(Snapshot {
-            session: LakeSession::open(lake).await?,
+        Ok(Snapshot::new(LakeSession::open(lake).await?))
+    }
+
+    /// The lake's newest snapshot, keeping this one's cached Parquet footers.
+    async fn reopen(&self) -> Result<Snapshot, Error> {
+        Ok(Snapshot::new(self.session.reopen().await?))
+    }
+
+    fn new(session: LakeSession) -> Snapshot {
+        Snapshot {
+            session,
             // Whole seconds, as HTTP dates have: If-Modified-Since then compares exactly.
             loaded_at: whole_seconds(SystemTime::now()),
             names: OnceCell::new(),
             answers: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// The models, providers and authors the lake knows, loaded once per snapshot.
@@ -125,7 +134,7 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-/// The site: the lake, its current snapshot and the metrics. Cheap to clone.
+/// The site: the lake's current snapshot and the metrics. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Site {
     inner: Arc<Inner>,
@@ -133,7 +142,6 @@ pub struct Site {
 
 #[derive(Debug)]
 struct Inner {
-    lake: Lake,
     current: RwLock<Arc<Snapshot>>,
     metrics: Metrics,
     /// The write API, when the server accepts posts.
@@ -147,7 +155,6 @@ impl Site {
         let snapshot = Snapshot::open(&lake).await?;
         Ok(Site {
             inner: Arc::new(Inner {
-                lake,
                 current: RwLock::new(Arc::new(snapshot)),
                 metrics: Metrics::default(),
                 ingest: None,
@@ -164,7 +171,6 @@ impl Site {
         let snapshot = Snapshot::open(&lake).await?;
         let site = Site {
             inner: Arc::new(Inner {
-                lake: lake.clone(),
                 current: RwLock::new(Arc::new(snapshot)),
                 metrics: Metrics::default(),
                 ingest: Some(ingest),
@@ -201,10 +207,11 @@ impl Site {
 
     /// Moves to a new snapshot if any table has a newer commit. Returns whether it did.
     pub async fn refresh(&self) -> Result<bool, Error> {
-        if !self.snapshot().session.is_stale().await? {
+        let current = self.snapshot();
+        if !current.session.is_stale().await? {
             return Ok(false);
         }
-        let fresh = Arc::new(Snapshot::open(&self.inner.lake).await?);
+        let fresh = Arc::new(current.reopen().await?);
         *self
             .inner
             .current
