@@ -19,6 +19,7 @@ use datafusion::arrow::array::{Array, AsArray, Date32Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::stats::Precision;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, ScalarValue, Statistics, project_schema};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
@@ -179,7 +180,7 @@ impl TableProvider for SnapshotTable {
         Ok(filters
             .iter()
             .map(|filter| {
-                if expr_applicable_for_cols(&[DATE], filter) {
+                if is_date_filter(filter) {
                     TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Inexact
@@ -197,7 +198,7 @@ impl TableProvider for SnapshotTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let date_filters = filters
             .iter()
-            .filter(|filter| expr_applicable_for_cols(&[DATE], filter))
+            .filter(|filter| is_date_filter(filter))
             .cloned()
             .collect();
         let files = self.files_matching(state, date_filters)?;
@@ -245,6 +246,27 @@ impl TableProvider for SnapshotTable {
             .build();
         Ok(DataSourceExec::from_data_source(config))
     }
+}
+
+/// Whether `filter` reads `date` and nothing else but constants: it then holds for all of a
+/// file's rows or for none. Placeholders count as constants. A prepared view's filters are
+/// classified before its values are bound (and DataFusion's check turns down any placeholder),
+/// but each run binds them before its scan. Were they turned down, every row of a view's scans
+/// would be filtered on `date` again after the files were chosen by it.
+fn is_date_filter(filter: &Expr) -> bool {
+    let reads_date = filter
+        .column_refs()
+        .iter()
+        .any(|column| column.name == DATE);
+    let bound = filter.clone().transform(|expr| {
+        Ok(match expr {
+            Expr::Placeholder(_) => Transformed::yes(Expr::Literal(ScalarValue::Null, None)),
+            other => Transformed::no(other),
+        })
+    });
+    // A filter on placeholders alone (`$reads_hours`) is left to the optimizer, which drops a
+    // branch whose filter binds to false.
+    reads_date && bound.is_ok_and(|bound| expr_applicable_for_cols(&[DATE], &bound.data))
 }
 
 /// Parquet readers whose metadata comes from the session's cache with the page index in it.

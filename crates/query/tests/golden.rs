@@ -999,6 +999,52 @@ async fn scans_read_only_the_snapshots_files_and_prune_dates() {
     }
 }
 
+/// A view's filters on `date` are planned with placeholders, bound at each run. They choose the
+/// files, and no operator filters the rows on `date` again (`is_date_filter` in
+/// src/snapshot_table.rs). Top-apps reads `daily_apps` with a filter on `date` alone, so that
+/// scan needs no filter at all, and its `hourly_apps` scan keeps only the filter on `hour`.
+#[tokio::test]
+async fn prepared_date_filters_choose_files_and_filter_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    let request = ViewRequest::new(View::TopApps).period(Period::Week);
+    let explain = format!("EXPLAIN {}", View::TopApps.sql());
+    let result = session.view_with_sql(&request, &explain).await.unwrap();
+    let mut physical = String::new();
+    for batch in &result.batches {
+        let text = |column: usize| {
+            datafusion::arrow::compute::cast(
+                batch.column(column),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap()
+        };
+        let (kinds, plans) = (text(0), text(1));
+        let kinds = kinds
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::StringArray>();
+        let plans = plans
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::StringArray>();
+        for (kind, plan) in kinds.unwrap().iter().zip(plans.unwrap().iter()) {
+            if kind == Some("physical_plan") {
+                physical.push_str(plan.unwrap());
+            }
+        }
+    }
+    let scans = physical.matches("DataSourceExec").count();
+    // daily_apps and hourly_apps, each read twice (the ranking, then the shown apps' models).
+    assert_eq!(scans, 4, "{physical}");
+    let filters: Vec<&str> = physical
+        .lines()
+        .filter(|line| line.contains("FilterExec") && line.contains("hour@"))
+        .collect();
+    assert_eq!(filters.len(), 2, "{physical}");
+    for line in physical.lines().filter(|line| line.contains("FilterExec")) {
+        assert!(!line.contains("date@"), "{line}");
+    }
+}
+
 /// The single integer `query` answers.
 async fn single_integer(session: &LakeSession, query: &str) -> i64 {
     let batches = session.sql(query).await.unwrap();
