@@ -21,7 +21,9 @@
 # What is measured:
 # - tokenboard: `tokenboard query VIEW --runs N`: the view run N times in one session (planning
 #   included), best of RUNS + 1 runs (the first warms up and reads the newest record, which a
-#   session reads once: its snapshot never changes).
+#   session reads once: its snapshot never changes). Beside it, the median time its runs spent
+#   planning (binding the values into the prepared plan, then physical planning), which no
+#   amount of data changes.
 # - tokenboard raw: the same, with `--sql-file bench/raw/VIEW.sql`: the view computed from the
 #   raw rows of `generations` and `attempts` with exact percentiles.
 # - DuckDB: tests/crosscheck/duckdb_views.py --lake --timing: each view's query in one warm
@@ -85,10 +87,11 @@ add "spend:$period" "spend --period $period --limit 10"
 
 # tokenboard: each view in one process, `--runs` times in one session after a warm-up run, so
 # the figure is the view's query like DuckDB's, without process start.
+# Prints the best time and the median planning time, in ms.
 time_view() {
   # shellcheck disable=SC2086 # the query arguments are words by design
   "$bin" --data "$lake" --quiet query $1 --format json --runs $((runs + 1)) "${@:2}" \
-    2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*/\1/p'
+    2>&1 > /dev/null | sed -n 's/.*: best \([0-9.]*\) ms.*planning: median \([0-9.]*\) ms.*/\1 \2/p'
 }
 : > "$out/queries-tokenboard.tsv"
 for round in $(seq "$rounds"); do
@@ -99,10 +102,10 @@ for round in $(seq "$rounds"); do
     > "$out/queries-duckdb-$round.json"
   for i in "${!keys[@]}"; do
     view=${queries[$i]%% *}
-    ms=$(time_view "${queries[$i]}")
-    raw=$(time_view "${queries[$i]}" --sql-file "bench/raw/${view//-/_}.sql")
-    printf '%s\t%s\t%s\t%s\n' "${keys[$i]}" "$round" "${ms:-error}" "${raw:-error}" \
-      >> "$out/queries-tokenboard.tsv"
+    read -r ms planning <<< "$(time_view "${queries[$i]}")"
+    read -r raw _ <<< "$(time_view "${queries[$i]}" --sql-file "bench/raw/${view//-/_}.sql")"
+    printf '%s\t%s\t%s\t%s\t%s\n' "${keys[$i]}" "$round" "${ms:-error}" "${raw:-error}" \
+      "${planning:-error}" >> "$out/queries-tokenboard.tsv"
   done
 done
 
@@ -110,12 +113,12 @@ python3 - "$out" "$rows" "$model" "$runs" "$rounds" <<'PY'
 import json, statistics, sys
 out, rows, model, runs, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 duck = [json.load(open(f"{out}/queries-duckdb-{r}.json")) for r in range(1, rounds + 1)]
-tb, raw, keys = {}, {}, []
+tb, raw, planning, keys = {}, {}, {}, []
 for line in open(f"{out}/queries-tokenboard.tsv"):
-    key, r, ms, raw_ms = line.rstrip("\n").split("\t")
+    key, r, ms, raw_ms, planning_ms = line.rstrip("\n").split("\t")
     if key not in keys:
         keys.append(key)
-    for table, value in ((tb, ms), (raw, raw_ms)):
+    for table, value in ((tb, ms), (raw, raw_ms), (planning, planning_ms)):
         try:
             table.setdefault(key, {})[int(r)] = float(value)
         except ValueError:
@@ -129,9 +132,9 @@ def cell(value):
 
 print(f"{rows:,} records; model-providers for {model}; best of {runs} runs per round, {rounds} rounds")
 print()
-print("| view | tokenboard ms (rollups) | tokenboard ms (raw rows) | duckdb ms (raw Parquet) "
-      "| rollups / duckdb | per-round ratios |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| view | tokenboard ms (rollups) | of which planning | tokenboard ms (raw rows) "
+      "| duckdb ms (raw Parquet) | rollups / duckdb | per-round ratios |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for key in keys:
     mine = tb.get(key, {})
     theirs = {r: d[key] for r, d in enumerate(duck, 1) if d.get(key)}
@@ -139,11 +142,14 @@ for key in keys:
     ratio = f"{m / d:.2f}" if m is not None and d else ""
     per_round = [mine[r] / theirs[r] for r in mine if r in theirs]
     spread = f"{min(per_round):.2f}–{max(per_round):.2f}" if per_round else ""
-    print(f"| {key} | {cell(m)} | {cell(median(list(raw.get(key, {}).values())))} | {cell(d)} "
-          f"| {ratio} | {spread} |")
+    plan = median(list(planning.get(key, {}).values()))
+    print(f"| {key} | {cell(m)} | {cell(plan)} | {cell(median(list(raw.get(key, {}).values())))} "
+          f"| {cell(d)} | {ratio} | {spread} |")
 print()
 print("Each figure is the median over the rounds of that engine's best run in the round. ratio =")
 print("tokenboard from rollups / duckdb (below 1: tokenboard is faster); per-round ratios are each")
 print("round's, lowest to highest. All are in-process times of the same questions after a warm-up;")
 print("DuckDB and the raw column read the raw Parquet files, the first column the hourly rollups.")
+print("Planning is the median over every run of the time spent binding the values and planning")
+print("the physical plan: the floor under the rollups column, whatever the data's size.")
 PY

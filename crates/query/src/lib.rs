@@ -12,6 +12,7 @@ pub use rows::*;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -101,6 +102,10 @@ pub struct ViewResult {
     pub newest: Option<DateTime<Utc>>,
     /// The Delta version of each table the session read.
     pub versions: BTreeMap<&'static str, u64>,
+    /// How long this run took to turn the view's SQL into a physical plan, its values bound:
+    /// parsing and optimizing too on a session's first run of the view, binding, the optimizer
+    /// rules that need the values and physical planning on later runs. The rest is execution.
+    pub planning: Duration,
 }
 
 impl ViewResult {
@@ -280,7 +285,10 @@ impl LakeSession {
         query: &str,
         params: Vec<(&str, ScalarValue)>,
     ) -> Result<Vec<RecordBatch>, Error> {
-        self.run_prepared(query, params, Partitions::Session).await
+        Ok(self
+            .run_prepared(query, params, Partitions::Session)
+            .await?
+            .batches)
     }
 
     /// [`sql_with`](Self::sql_with) planned for one partition: no repartitioning, and each
@@ -292,7 +300,10 @@ impl LakeSession {
         query: &str,
         params: Vec<(&str, ScalarValue)>,
     ) -> Result<Vec<RecordBatch>, Error> {
-        self.run_prepared(query, params, Partitions::One).await
+        Ok(self
+            .run_prepared(query, params, Partitions::One)
+            .await?
+            .batches)
     }
 
     /// The newest record's `created_at`, or `None` when there are no generations. Read once per
@@ -426,18 +437,19 @@ impl LakeSession {
     ) -> Result<ViewResult, Error> {
         request.validate()?;
         let newest = self.newest().await?;
-        let batches = match newest {
-            None => Vec::new(),
+        let run = match newest {
+            None => Run::default(),
             Some(newest) => {
                 self.run_prepared(sql, request.parameters(newest), partitions)
                     .await?
             }
         };
         Ok(ViewResult {
-            batches,
+            batches: run.batches,
             data_through: newest.map(data_through),
             newest,
             versions: self.versions.clone(),
+            planning: run.planning,
         })
     }
 
@@ -449,7 +461,8 @@ impl LakeSession {
         sql: &str,
         params: Vec<(&str, ScalarValue)>,
         partitions: Partitions,
-    ) -> Result<Vec<RecordBatch>, Error> {
+    ) -> Result<Run, Error> {
+        let began = Instant::now();
         let prepared = self.prepare(sql).await?;
         let ctx = match partitions {
             Partitions::Session => &self.ctx,
@@ -462,7 +475,14 @@ impl LakeSession {
             } => (plan, placeholder_types),
             Prepared::Unoptimized(plan) => {
                 let bound = plan.clone().with_param_values(params)?;
-                return collect(ctx.execute_logical_plan(bound).await?, ctx).await;
+                let physical = ctx
+                    .execute_logical_plan(bound)
+                    .await?
+                    .create_physical_plan()
+                    .await?;
+                let planning = began.elapsed();
+                let batches = collect_plan(physical, ctx).await?;
+                return Ok(Run { batches, planning });
             }
         };
         // Each value as the type its placeholder was planned with: a literal of another type
@@ -486,7 +506,9 @@ impl LakeSession {
             .query_planner()
             .create_physical_plan(&bound, &state)
             .await?;
-        collect_plan(physical, ctx).await
+        let planning = began.elapsed();
+        let batches = collect_plan(physical, ctx).await?;
+        Ok(Run { batches, planning })
     }
 
     /// `sql` planned with its placeholders unbound, from the session's cache.
@@ -567,6 +589,13 @@ fn one_partition_session(ctx: &SessionContext) -> SessionContext {
     let mut state = ctx.state();
     state.config_mut().options_mut().execution.target_partitions = 1;
     SessionContext::new_with_state(state)
+}
+
+/// A statement's result, and how long it took to plan (see [`ViewResult::planning`]).
+#[derive(Default)]
+struct Run {
+    batches: Vec<RecordBatch>,
+    planning: Duration,
 }
 
 /// How many partitions a query is planned for.

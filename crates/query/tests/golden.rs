@@ -882,6 +882,31 @@ async fn an_empty_lake_answers_every_view_with_no_rows() {
         let result = session.view(&request).await.unwrap();
         assert_eq!(result.num_rows(), 0, "{view}");
         assert_eq!(result.data_through, None);
+        // With no newest record there are no values to bind: nothing is planned.
+        assert_eq!(result.planning, std::time::Duration::ZERO, "{view}");
+    }
+}
+
+/// Every view reports the time its run spent planning: never none, as the physical plan is made
+/// for each run's values, and never more than the whole run took. The first run of a view, which
+/// also parses and optimizes its SQL, and a later one, which reuses that plan, both do.
+#[tokio::test]
+async fn each_run_reports_its_planning_within_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = fixture_session(dir.path()).await;
+    for view in View::ALL {
+        let request = ViewRequest::new(view).model("a/x").period(Period::Day);
+        for run in ["first", "later"] {
+            let started = std::time::Instant::now();
+            let result = session.view(&request).await.unwrap();
+            let whole = started.elapsed();
+            assert!(result.planning > std::time::Duration::ZERO, "{view} {run}");
+            let planning = result.planning;
+            assert!(
+                planning <= whole,
+                "{view} {run}: planned {planning:?} in {whole:?}"
+            );
+        }
     }
 }
 
