@@ -55,18 +55,23 @@ impl View {
     }
 
     /// The view's SQL, compiled in from `queries/` so the binary needs no files beside it.
-    pub fn sql(self) -> &'static str {
+    pub fn sql(self) -> ViewSql<'static> {
         match self {
-            View::TopModels => include_str!("../../../queries/top_models.sql"),
-            View::TokenShare => include_str!("../../../queries/token_share.sql"),
-            View::AuthorShare => include_str!("../../../queries/author_share.sql"),
-            View::TopApps => include_str!("../../../queries/top_apps.sql"),
-            View::ModelProviders => include_str!("../../../queries/model_providers.sql"),
-            View::ModelDaily => include_str!("../../../queries/model_daily.sql"),
-            View::Speed => include_str!("../../../queries/speed.sql"),
-            View::ContextLengths => include_str!("../../../queries/context_lengths.sql"),
-            View::Spend => include_str!("../../../queries/spend.sql"),
-            View::Feedback => include_str!("../../../queries/feedback.sql"),
+            View::TopModels => ViewSql::One(include_str!("../../../queries/top_models.sql")),
+            View::TokenShare => ViewSql::One(include_str!("../../../queries/token_share.sql")),
+            View::AuthorShare => ViewSql::One(include_str!("../../../queries/author_share.sql")),
+            View::TopApps => ViewSql::One(include_str!("../../../queries/top_apps.sql")),
+            View::ModelProviders => ViewSql::Endpoints {
+                served: include_str!("../../../queries/model_providers_served.sql"),
+                attempts: include_str!("../../../queries/model_providers_attempts.sql"),
+            },
+            View::ModelDaily => ViewSql::One(include_str!("../../../queries/model_daily.sql")),
+            View::Speed => ViewSql::One(include_str!("../../../queries/speed.sql")),
+            View::ContextLengths => {
+                ViewSql::One(include_str!("../../../queries/context_lengths.sql"))
+            }
+            View::Spend => ViewSql::One(include_str!("../../../queries/spend.sql")),
+            View::Feedback => ViewSql::One(include_str!("../../../queries/feedback.sql")),
         }
     }
 
@@ -80,6 +85,19 @@ impl View {
             }
         }
     }
+}
+
+/// The statements that answer a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewSql<'a> {
+    /// One statement, whose rows are the answer.
+    One(&'a str),
+    /// The model page's two halves, over the same endpoints: what each served (from
+    /// `generations`) and how its attempts went (from `attempts`). They run side by side, one per
+    /// core, and their rows are put together by (model, provider): each half plans in about
+    /// half the time of one statement that joins them, and planning is most of a short window's
+    /// cost (queries/README.md).
+    Endpoints { served: &'a str, attempts: &'a str },
 }
 
 /// Periods and windows serialize as their names, as the API and the CLI spell them.

@@ -2,11 +2,14 @@
 //! catalog run against them, and the output formats the CLI prints.
 
 mod catalog;
+mod endpoints;
 mod output;
 mod rows;
 mod snapshot_table;
 
-pub use catalog::{DEFAULT_LIMIT, MAX_LIMIT, Period, View, ViewRequest, Window, data_through};
+pub use catalog::{
+    DEFAULT_LIMIT, MAX_LIMIT, Period, View, ViewRequest, ViewSql, Window, data_through,
+};
 pub use output::{Format, write_batches};
 pub use rows::*;
 
@@ -19,6 +22,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMicrosecondType};
 use datafusion::arrow::error::ArrowError;
+use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::datasource::{MemTable, TableProvider};
@@ -105,6 +109,7 @@ pub struct ViewResult {
     /// How long this run took to turn the view's SQL into a physical plan, its values bound:
     /// parsing and optimizing too on a session's first run of the view, binding, the optimizer
     /// rules that need the values and physical planning on later runs. The rest is execution.
+    /// For a view of two statements run side by side, the slower one's planning.
     pub planning: Duration,
 }
 
@@ -426,22 +431,41 @@ impl LakeSession {
         request: &ViewRequest,
         sql: &str,
     ) -> Result<ViewResult, Error> {
-        self.run_view(request, sql, Partitions::Session).await
+        self.run_view(request, ViewSql::One(sql), Partitions::Session)
+            .await
     }
 
     async fn run_view(
         &self,
         request: &ViewRequest,
-        sql: &str,
+        sql: ViewSql<'_>,
         partitions: Partitions,
     ) -> Result<ViewResult, Error> {
         request.validate()?;
         let newest = self.newest().await?;
-        let run = match newest {
-            None => Run::default(),
-            Some(newest) => {
+        let run = match (newest, sql) {
+            (None, _) => Run::default(),
+            (Some(newest), ViewSql::One(sql)) => {
                 self.run_prepared(sql, request.parameters(newest), partitions)
                     .await?
+            }
+            (Some(newest), ViewSql::Endpoints { served, attempts }) => {
+                let params = request.parameters(newest);
+                // The attempts half on another task, so that both plan at once, one per core.
+                let attempts = self
+                    .statement(attempts, params.clone(), partitions)
+                    .await?
+                    .run();
+                let attempts = SpawnedTask::spawn(attempts);
+                let served = self.run_prepared(served, params, partitions).await?;
+                let attempts = attempts
+                    .join_unwind()
+                    .await
+                    .map_err(|e| DataFusionError::ExecutionJoin(Box::new(e)))??;
+                Run {
+                    batches: endpoints::side_by_side(&served.batches, &attempts.batches)?,
+                    planning: served.planning.max(attempts.planning),
+                }
             }
         };
         Ok(ViewResult {
@@ -453,62 +477,40 @@ impl LakeSession {
         })
     }
 
-    /// Runs `sql` with `params` bound, planned once per session. The optimized plan is bound
-    /// when there is one; a statement the optimizer could not take unbound is bound first and
-    /// then optimized, as an unprepared one is.
+    /// Runs `sql` with `params` bound, planned once per session (see [`Statement::run`]).
     async fn run_prepared(
         &self,
         sql: &str,
         params: Vec<(&str, ScalarValue)>,
         partitions: Partitions,
     ) -> Result<Run, Error> {
+        self.statement(sql, params, partitions).await?.run().await
+    }
+
+    /// `sql` from the session's cache of prepared statements, with what a run of it needs.
+    /// The statement owns all of it, so that it can run on a task of its own.
+    async fn statement(
+        &self,
+        sql: &str,
+        params: Vec<(&str, ScalarValue)>,
+        partitions: Partitions,
+    ) -> Result<Statement, Error> {
         let began = Instant::now();
         let prepared = self.prepare(sql).await?;
         let ctx = match partitions {
             Partitions::Session => &self.ctx,
             Partitions::One => &self.one_partition,
         };
-        let (plan, placeholder_types) = match &*prepared {
-            Prepared::Optimized {
-                plan,
-                placeholder_types,
-            } => (plan, placeholder_types),
-            Prepared::Unoptimized(plan) => {
-                let bound = plan.clone().with_param_values(params)?;
-                let physical = ctx
-                    .execute_logical_plan(bound)
-                    .await?
-                    .create_physical_plan()
-                    .await?;
-                let planning = began.elapsed();
-                let batches = collect_plan(physical, ctx).await?;
-                return Ok(Run { batches, planning });
-            }
-        };
-        // Each value as the type its placeholder was planned with: a literal of another type
-        // (Utf8 beside a Utf8View column) would meet no cast, as the analyzer has run.
-        let params = params
-            .into_iter()
-            .map(|(name, value)| {
-                let value = match placeholder_types.get(name) {
-                    Some(Some(planned)) if *planned != value.data_type() => {
-                        value.cast_to(planned)?
-                    }
-                    _ => value,
-                };
-                Ok((name.to_owned(), value))
-            })
-            .collect::<Result<Vec<_>, DataFusionError>>()?;
-        let state = ctx.state();
-        let bound = plan.clone().with_param_values(ParamValues::from(params))?;
-        let bound = self.after_binding.optimize(bound, &state, |_, _| {})?;
-        let physical = state
-            .query_planner()
-            .create_physical_plan(&bound, &state)
-            .await?;
-        let planning = began.elapsed();
-        let batches = collect_plan(physical, ctx).await?;
-        Ok(Run { batches, planning })
+        Ok(Statement {
+            prepared,
+            params: params
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+            ctx: ctx.clone(),
+            after_binding: Arc::clone(&self.after_binding),
+            began,
+        })
     }
 
     /// `sql` planned with its placeholders unbound, from the session's cache.
@@ -554,6 +556,72 @@ impl LakeSession {
             .unwrap_or_else(|e| e.into_inner())
             .insert(sql.to_owned(), Arc::clone(&prepared));
         Ok(prepared)
+    }
+}
+
+/// A prepared statement with its values, ready to run.
+struct Statement {
+    prepared: Arc<Prepared>,
+    params: Vec<(String, ScalarValue)>,
+    ctx: SessionContext,
+    after_binding: Arc<Optimizer>,
+    /// When the statement was asked for: its planning time counts from here.
+    began: Instant,
+}
+
+impl Statement {
+    /// Binds the values and runs. The optimized plan is bound when there is one; a statement
+    /// the optimizer could not take unbound is bound first and then optimized, as an unprepared
+    /// one is.
+    async fn run(self) -> Result<Run, Error> {
+        let Statement {
+            prepared,
+            params,
+            ctx,
+            after_binding,
+            began,
+        } = self;
+        let (plan, placeholder_types) = match &*prepared {
+            Prepared::Optimized {
+                plan,
+                placeholder_types,
+            } => (plan, placeholder_types),
+            Prepared::Unoptimized(plan) => {
+                let bound = plan.clone().with_param_values(params)?;
+                let physical = ctx
+                    .execute_logical_plan(bound)
+                    .await?
+                    .create_physical_plan()
+                    .await?;
+                let planning = began.elapsed();
+                let batches = collect_plan(physical, &ctx).await?;
+                return Ok(Run { batches, planning });
+            }
+        };
+        // Each value as the type its placeholder was planned with: a literal of another type
+        // (Utf8 beside a Utf8View column) would meet no cast, as the analyzer has run.
+        let params = params
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match placeholder_types.get(&name) {
+                    Some(Some(planned)) if *planned != value.data_type() => {
+                        value.cast_to(planned)?
+                    }
+                    _ => value,
+                };
+                Ok((name, value))
+            })
+            .collect::<Result<Vec<_>, DataFusionError>>()?;
+        let state = ctx.state();
+        let bound = plan.clone().with_param_values(ParamValues::from(params))?;
+        let bound = after_binding.optimize(bound, &state, |_, _| {})?;
+        let physical = state
+            .query_planner()
+            .create_physical_plan(&bound, &state)
+            .await?;
+        let planning = began.elapsed();
+        let batches = collect_plan(physical, &ctx).await?;
+        Ok(Run { batches, planning })
     }
 }
 
