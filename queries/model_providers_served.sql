@@ -5,12 +5,16 @@
 -- the query crate runs the two side by side and puts their rows together by (model, provider),
 -- ordered by requests (queries/README.md).
 -- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC),
--- $hours_from (the first hour boundary after $start), $reads_hours ($hours_from <= $end).
+-- $hours_from (the first hour boundary after $start), $reads_hours ($hours_from <= $end),
+-- $days_from, $days_to (the first whole UTC day from $hours_from on, and the day holding the
+-- newest record's hour), $reads_days (some day is between them and $reads_hours).
 --
 -- The window is read in two parts: the raw rows of ($start, $hours_from), less than an hour, and
 -- the hourly rollups from $hours_from on (through the hour holding $end, the newest record).
 -- A window of an hour or less is read from raw rows only: $hours_from is then past $end, and
 -- `$reads_hours` (false) lets the planner drop the rollup scans once the values are bound.
+-- The rollups' whole UTC days [$days_from, $days_to) come from `daily_endpoints`, a row per
+-- endpoint and day instead of one per endpoint and hour (`$reads_days`: there is one).
 -- Sums add up exactly; percentiles come from the parts' sketches merged (within 1%).
 WITH served_parts AS (
     SELECT
@@ -53,12 +57,27 @@ WITH served_parts AS (
         sum(finish_tool_calls),
         sum(finish_content_filter),
         sum(failed)
-    FROM hourly_endpoints
-    WHERE ($model IS NULL OR model = $model)
-      AND ($provider IS NULL OR provider = $provider)
-      AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
-      AND $reads_hours AND hour >= $hours_from AND hour <= $end
-      AND provider IS NOT NULL
+    FROM (
+        SELECT model, provider, requests, ttft, throughput, tokens_prompt, tokens_completion, spend,
+               cached_tokens, native_tokens_prompt, finish_stop, finish_length, finish_tool_calls,
+               finish_content_filter, failed
+        FROM daily_endpoints
+        WHERE ($model IS NULL OR model = $model)
+          AND ($provider IS NULL OR provider = $provider)
+          AND $reads_days AND date >= $days_from AND date < $days_to
+          AND provider IS NOT NULL
+        UNION ALL
+        SELECT model, provider, requests, ttft, throughput, tokens_prompt, tokens_completion, spend,
+               cached_tokens, native_tokens_prompt, finish_stop, finish_length, finish_tool_calls,
+               finish_content_filter, failed
+        FROM hourly_endpoints
+        WHERE ($model IS NULL OR model = $model)
+          AND ($provider IS NULL OR provider = $provider)
+          AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
+          AND NOT (date >= $days_from AND date < $days_to)
+          AND $reads_hours AND hour >= $hours_from AND hour <= $end
+          AND provider IS NOT NULL
+    )
     GROUP BY model, provider
 ),
 endpoints AS (

@@ -378,6 +378,22 @@ impl ViewRequest {
                     "reads_hours",
                     ScalarValue::Boolean(Some(hours_from <= newest)),
                 ));
+                // Of those hours, the whole UTC days before the one holding `data_through` come
+                // from `daily_endpoints` (model-providers' served half): [days_from, days_to).
+                let days_from = match hours_from.duration_trunc(Duration::days(1)) {
+                    Ok(midnight) if midnight == hours_from => midnight,
+                    Ok(midnight) => midnight + Duration::days(1),
+                    Err(_) => hours_from,
+                };
+                let days_to = data_through
+                    .duration_trunc(Duration::days(1))
+                    .unwrap_or(data_through);
+                params.push(("days_from", date(days_from.date_naive())));
+                params.push(("days_to", date(days_to.date_naive())));
+                params.push((
+                    "reads_days",
+                    ScalarValue::Boolean(Some(hours_from <= newest && days_from < days_to)),
+                ));
                 params.push(("model", ScalarValue::Utf8(self.model.clone())));
                 params.push(("provider", ScalarValue::Utf8(self.provider.clone())));
             }
