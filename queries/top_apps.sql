@@ -4,12 +4,13 @@
 -- $days_from, $days_to (the first whole UTC day of the period and the day after the last),
 -- $limit.
 --
--- Reads the rollups of (app, model): the whole days from `daily_apps`, the hours at the
--- period's ragged ends from `hourly_apps`. It reads them twice: first per app alone, ranking the
--- apps (requests without an app form one NULL group, which counts toward the period's total
--- tokens); then per (app, model) for the $limit apps shown only, whose ids the join hands to the
--- second scan as a filter, with their origins. Grouping every (app, model) pair of the period at
--- once, and reading every origin, cost most of the query for apps that never appear.
+-- Reads the whole days from the daily rollups and the hours at the period's ragged ends from
+-- the hourly ones, in two steps. First it ranks the apps by their totals (`daily_app_totals`,
+-- `hourly_app_totals`: a row per app and day or hour; requests without an app form one NULL
+-- group, which counts toward the period's total tokens). Then it reads the (app, model) rows of
+-- the $limit apps shown only (`daily_apps`, `hourly_apps`), for their top models and origins:
+-- the join hands their ids to that scan as a filter, and as those tables are stored in `app_id`
+-- order, the page index skips every other app's rows.
 WITH by_app AS (
     SELECT
         app_id,
@@ -17,11 +18,11 @@ WITH by_app AS (
         sum(requests) AS requests
     FROM (
         SELECT app_id, tokens, requests
-        FROM daily_apps
+        FROM daily_app_totals
         WHERE date >= $days_from AND date < $days_to
         UNION ALL
         SELECT app_id, tokens, requests
-        FROM hourly_apps
+        FROM hourly_app_totals
         WHERE date BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
           AND NOT (date >= $days_from AND date < $days_to)
           AND hour >= $start AND hour < $end
@@ -71,23 +72,18 @@ app_models AS (
           AND hour >= $start AND hour < $end
     ) m ON m.app_id = r.app_id
     GROUP BY r.rank, r.app_id, r.tokens, r.requests, r.share, m.model
-),
-model_ranks AS (
-    SELECT
-        *,
-        min(origin) OVER (PARTITION BY app_id) AS app_origin,
-        row_number() OVER (PARTITION BY app_id ORDER BY model_tokens DESC, model) AS model_rank
-    FROM app_models
 )
+-- The shown apps' models by tokens, the first three kept.
 SELECT
     rank,
     app_id,
-    app_origin AS origin,
+    min(origin) AS origin,
     tokens,
     requests,
     share,
-    array_to_string(array_agg(model ORDER BY model_rank), ', ') AS top_models
-FROM model_ranks
-WHERE model_rank <= 3
-GROUP BY rank, app_id, app_origin, tokens, requests, share
+    array_to_string(
+        array_slice(array_agg(model ORDER BY model_tokens DESC, model), 1, 3), ', '
+    ) AS top_models
+FROM app_models
+GROUP BY rank, app_id, tokens, requests, share
 ORDER BY rank

@@ -256,6 +256,15 @@ pub static HOURLY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| {
 /// most (hour, app, model) groups hold a request or two, so a day is under half the hours' rows.
 pub static DAILY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| without_hour(&HOURLY_APPS));
 
+/// Rollup: tokens and requests per (hour, app), every model together. Ranking the apps of a
+/// period reads these few rows per app and hour, not every (app, model) pair of `hourly_apps`.
+pub static HOURLY_APP_TOTALS: LazyLock<SchemaRef> =
+    LazyLock::new(|| hour_and(vec![text("app_id"), int("tokens"), int("requests")]));
+
+/// Rollup of the rollup: `hourly_app_totals` summed per (date, app).
+pub static DAILY_APP_TOTALS: LazyLock<SchemaRef> =
+    LazyLock::new(|| without_hour(&HOURLY_APP_TOTALS));
+
 /// Rollup: requests and token sums per (hour, prompt size class).
 pub static HOURLY_PROMPT_SIZES: LazyLock<SchemaRef> = LazyLock::new(|| {
     hour_and(vec![

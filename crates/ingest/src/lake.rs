@@ -28,8 +28,9 @@ use url::Url;
 
 use crate::Error;
 use crate::columns::{
-    ATTEMPTS, DAILY_APPS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS, HOURLY_APPS,
-    HOURLY_ATTEMPTS, HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES, QUARANTINE,
+    ATTEMPTS, DAILY_APP_TOTALS, DAILY_APPS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS,
+    HOURLY_APP_TOTALS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES,
+    QUARANTINE,
 };
 
 /// Rows per Parquet row group: large enough for good compression and few footers, small enough
@@ -56,8 +57,10 @@ pub enum TableName {
     HourlyAttempts,
     HourlyApps,
     HourlyPromptSizes,
+    HourlyAppTotals,
     DailyEndpoints,
     DailyApps,
+    DailyAppTotals,
 }
 
 impl TableName {
@@ -69,16 +72,18 @@ impl TableName {
     ];
 
     /// In the order they are built: the daily tables sum the hourly ones.
-    pub const ROLLUPS: [TableName; 6] = [
+    pub const ROLLUPS: [TableName; 8] = [
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
+        TableName::HourlyAppTotals,
         TableName::DailyEndpoints,
         TableName::DailyApps,
+        TableName::DailyAppTotals,
     ];
 
-    pub const ALL: [TableName; 10] = [
+    pub const ALL: [TableName; 12] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
@@ -87,8 +92,10 @@ impl TableName {
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
+        TableName::HourlyAppTotals,
         TableName::DailyEndpoints,
         TableName::DailyApps,
+        TableName::DailyAppTotals,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,8 +108,10 @@ impl TableName {
             TableName::HourlyAttempts => "hourly_attempts",
             TableName::HourlyApps => "hourly_apps",
             TableName::HourlyPromptSizes => "hourly_prompt_sizes",
+            TableName::HourlyAppTotals => "hourly_app_totals",
             TableName::DailyEndpoints => "daily_endpoints",
             TableName::DailyApps => "daily_apps",
+            TableName::DailyAppTotals => "daily_app_totals",
         }
     }
 
@@ -116,8 +125,10 @@ impl TableName {
             TableName::HourlyAttempts => HOURLY_ATTEMPTS.clone(),
             TableName::HourlyApps => HOURLY_APPS.clone(),
             TableName::HourlyPromptSizes => HOURLY_PROMPT_SIZES.clone(),
+            TableName::HourlyAppTotals => HOURLY_APP_TOTALS.clone(),
             TableName::DailyEndpoints => DAILY_ENDPOINTS.clone(),
             TableName::DailyApps => DAILY_APPS.clone(),
+            TableName::DailyAppTotals => DAILY_APP_TOTALS.clone(),
         }
     }
 
@@ -127,7 +138,7 @@ impl TableName {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
             TableName::Feedback => "received_at",
-            TableName::DailyEndpoints | TableName::DailyApps => DATE,
+            TableName::DailyEndpoints | TableName::DailyApps | TableName::DailyAppTotals => DATE,
             _ => "hour",
         }
     }
@@ -144,8 +155,10 @@ impl TableName {
             }
             TableName::HourlyApps => &["hour", "app_id", "model"],
             TableName::HourlyPromptSizes => &["hour"],
+            TableName::HourlyAppTotals => &["hour", "app_id"],
             TableName::DailyEndpoints => &["model", "provider"],
             TableName::DailyApps => &["app_id", "model"],
+            TableName::DailyAppTotals => &["app_id"],
         };
         names.iter().map(|s| s.to_string()).collect()
     }

@@ -1026,8 +1026,8 @@ async fn scans_read_only_the_snapshots_files_and_prune_dates() {
 
 /// A view's filters on `date` are planned with placeholders, bound at each run. They choose the
 /// files, and no operator filters the rows on `date` again (`is_date_filter` in
-/// src/snapshot_table.rs). Top-apps reads `daily_apps` with a filter on `date` alone, so that
-/// scan needs no filter at all, and its `hourly_apps` scan keeps only the filter on `hour`.
+/// src/snapshot_table.rs). Top-apps reads its daily tables with a filter on `date` alone, so
+/// those scans need no filter at all, and its hourly scans keep only the filter on `hour`.
 #[tokio::test]
 async fn prepared_date_filters_choose_files_and_filter_no_rows() {
     let dir = tempfile::tempdir().unwrap();
@@ -1061,7 +1061,8 @@ async fn prepared_date_filters_choose_files_and_filter_no_rows() {
         }
     }
     let scans = physical.matches("DataSourceExec").count();
-    // daily_apps and hourly_apps, each read twice (the ranking, then the shown apps' models).
+    // The ranking reads daily_app_totals and hourly_app_totals, then the shown apps' models
+    // daily_apps and hourly_apps.
     assert_eq!(scans, 4, "{physical}");
     let filters: Vec<&str> = physical
         .lines()

@@ -12,8 +12,9 @@
 //! SQL, so both give the same rows.
 //!
 //! The daily tables sum an hourly one by day (`daily_endpoints` sums `hourly_endpoints`,
-//! `daily_apps` sums `hourly_apps`). They are refreshed after the hourly tables, from a new
-//! snapshot that holds their commits, and recompute the whole days the touched hours fall in;
+//! `daily_apps` sums `hourly_apps`, `daily_app_totals` sums `hourly_app_totals`). They are
+//! refreshed after the hourly tables, from a new snapshot that holds their commits, and
+//! recompute the whole days the touched hours fall in;
 //! they record the same raw versions as the hourly tables do, so a crash between the two is
 //! caught up by the next refresh like any other.
 
@@ -132,29 +133,45 @@ struct Definition {
     grain: Grain,
     /// The columns each day's rows are stored in order of (ascending, nulls last), or none.
     /// Views of one model filter on `model`: sorted by it, a file's pages each hold a narrow
-    /// range of models, and the page index skips all but that model's.
+    /// range of models, and the page index skips all but that model's. Likewise top-apps reads
+    /// the (app, model) rows of the few apps it shows, by `app_id`.
     row_order: &'static [&'static str],
+    /// Rows per data page: [`SMALL_PAGES`] where a view reads a few rows of a day's file by the
+    /// page index, else the lake's usual.
+    page_rows: Option<usize>,
 }
 
 fn definition(table: TableName) -> Definition {
-    let (sql, sources, grain, row_order) = match table {
+    let (sql, sources, grain, row_order, page_rows) = match table {
         TableName::HourlyEndpoints => (
             include_str!("../../../queries/rollups/hourly_endpoints.sql"),
             &[TableName::Generations][..],
             Grain::Hour,
             &["model", "provider", "hour"][..],
+            SMALL_PAGES,
         ),
         TableName::HourlyAttempts => (
             include_str!("../../../queries/rollups/hourly_attempts.sql"),
             &[TableName::Attempts, TableName::Generations][..],
             Grain::Hour,
             &["model", "provider", "hour", "status", "ended_in_error"][..],
+            SMALL_PAGES,
         ),
         TableName::HourlyApps => (
             include_str!("../../../queries/rollups/hourly_apps.sql"),
             &[TableName::Generations][..],
             Grain::Hour,
+            &["app_id"][..],
+            // A shown app has thousands of rows in a day's hours, which the usual pages skip to
+            // as well; in 128-row pages the table took half as much room again.
+            None,
+        ),
+        TableName::HourlyAppTotals => (
+            include_str!("../../../queries/rollups/hourly_app_totals.sql"),
+            &[TableName::Generations][..],
+            Grain::Hour,
             &[][..],
+            None,
         ),
         TableName::DailyEndpoints => (
             include_str!("../../../queries/rollups/daily_endpoints.sql"),
@@ -163,6 +180,7 @@ fn definition(table: TableName) -> Definition {
                 hourly: TableName::HourlyEndpoints,
             },
             &["model", "provider"][..],
+            SMALL_PAGES,
         ),
         TableName::DailyApps => (
             include_str!("../../../queries/rollups/daily_apps.sql"),
@@ -170,13 +188,24 @@ fn definition(table: TableName) -> Definition {
             Grain::Day {
                 hourly: TableName::HourlyApps,
             },
+            &["app_id"][..],
+            SMALL_PAGES,
+        ),
+        TableName::DailyAppTotals => (
+            include_str!("../../../queries/rollups/daily_app_totals.sql"),
+            &[TableName::Generations][..],
+            Grain::Day {
+                hourly: TableName::HourlyAppTotals,
+            },
             &[][..],
+            None,
         ),
         _ => (
             include_str!("../../../queries/rollups/hourly_prompt_sizes.sql"),
             &[TableName::Generations][..],
             Grain::Hour,
             &[][..],
+            None,
         ),
     };
     Definition {
@@ -184,23 +213,23 @@ fn definition(table: TableName) -> Definition {
         sources,
         grain,
         row_order,
+        page_rows,
     }
 }
 
-/// Rows per data page of a table stored in row order. A model has 24 rows per provider in a day
-/// of hourly rows, so a view of one model reads a page or two of each column by the page index.
-/// With the lake's usual 2,048-row pages, it decoded about 800 KB of sketches per day for 48
-/// rows.
-const ROW_ORDER_PAGE_ROWS: usize = 128;
+/// Rows per data page of a table a view reads a few rows of. A model has 24 rows per provider
+/// in a day of hourly rows, so a view of one model reads a page or two of each column by the
+/// page index; with the lake's usual 2,048-row pages, it decoded about 800 KB of sketches per
+/// day for 48 rows. An app has a few hundred rows in a day of `daily_apps`.
+const SMALL_PAGES: Option<usize> = Some(128);
 
-/// How `table`'s files are written: as the lake writes every table, in small pages if the
-/// table is stored in row order.
+/// How `table`'s files are written: as the lake writes every table, in its own page size if it
+/// has one.
 fn rollup_writer_properties(table: TableName) -> WriterProperties {
     let properties = writer_properties(table);
-    if definition(table).row_order.is_empty() {
-        properties
-    } else {
-        with_page_rows(properties, ROW_ORDER_PAGE_ROWS)
+    match definition(table).page_rows {
+        Some(rows) => with_page_rows(properties, rows),
+        None => properties,
     }
 }
 
@@ -334,6 +363,7 @@ async fn refresh_table(
         sources,
         grain,
         row_order,
+        ..
     } = definition(table);
     let rollup = lake.open_or_create(table).await?;
     // A raw table that does not exist yet has nothing to roll up.
@@ -413,10 +443,12 @@ async fn refresh_table(
         running.spawn(async move {
             let params = vec![("start", timestamp(start)), ("end", timestamp(end))];
             let day = match session.sql_with_one_partition(sql, params).await {
-                Ok(batches) => conform(&schema, batches).map_err(|source| Error::Arrow {
-                    table: table.as_str(),
-                    source,
-                }),
+                Ok(batches) => conform(&schema, batches)
+                    .and_then(|batches| in_day_order(&schema, batches, row_order))
+                    .map_err(|source| Error::Arrow {
+                        table: table.as_str(),
+                        source,
+                    }),
                 Err(error) => Err(Error::from(error)),
             };
             (index, day)
@@ -581,10 +613,29 @@ fn split_by_date(
     Ok(split)
 }
 
+/// A day's result as one batch in `row_order` (when there is one), or none if it has no rows.
+/// Sorted in the day's own task, the days' sorts run side by side, one per core, and beside the
+/// other days' queries, instead of one after another once every day is done.
+fn in_day_order(
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+    row_order: &[&str],
+) -> Result<Vec<RecordBatch>, ArrowError> {
+    if row_order.is_empty() {
+        return Ok(batches);
+    }
+    let batch = concat_batches(schema, &batches)?;
+    if batch.num_rows() == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(vec![sort_rows(&batch, row_order)?])
+}
+
 /// Each date's rows as one batch in `row_order` (when there is one): the `results` of its
-/// ranges of hours and the rows `kept` from before. The writer may reorder the batches it is
-/// given, as it spreads them over tasks, but keeps a batch's rows together; and a date refreshed
-/// as two ranges of hours has two results, each sorted on its own.
+/// ranges of hours, each already in that order ([`in_day_order`]), and the rows `kept` from
+/// before. The writer may reorder the batches it is given, as it spreads them over tasks, but
+/// keeps a batch's rows together; and a date refreshed as two ranges of hours has two results,
+/// each sorted on its own. A date whose rows are one result alone is already in order.
 fn in_row_order(
     schema: &SchemaRef,
     dates: &[NaiveDate],
@@ -601,13 +652,18 @@ fn in_row_order(
         date_batches.extend(day);
         // Ranges come in time order: a date's pieces are next to each other.
         if dates.get(i + 1) != dates.get(i) {
-            if let Some(kept) = dates.get(i).and_then(|date| kept.remove(date)) {
-                date_batches.extend(kept);
-            }
+            let kept = dates.get(i).and_then(|date| kept.remove(date));
+            let in_order = kept.is_none() && date_batches.len() == 1;
+            date_batches.extend(kept.into_iter().flatten());
             let batch = concat_batches(schema, &std::mem::take(&mut date_batches))?;
-            if batch.num_rows() > 0 {
-                sorted.push(sort_rows(&batch, row_order)?);
+            if batch.num_rows() == 0 {
+                continue;
             }
+            sorted.push(if in_order {
+                batch
+            } else {
+                sort_rows(&batch, row_order)?
+            });
         }
     }
     Ok(sorted)
@@ -724,9 +780,10 @@ mod tests {
             .collect()
     }
 
-    /// Two ranges of one date, each sorted on its own, and the rows kept from before become one
-    /// sorted batch (nulls last); the next date is its own batch, from its kept rows alone when
-    /// it has no new ones; a date without rows gives none.
+    /// Two ranges of one date, each sorted on its own, and the rows kept from before (in any
+    /// order) become one sorted batch (nulls last); the next date is its own batch, from its kept
+    /// rows alone when it has no new ones; a date without rows gives none; a date of one result
+    /// alone is that result.
     #[test]
     fn each_dates_rows_become_one_batch_in_row_order() {
         let schema = Arc::new(Schema::new(vec![
@@ -746,7 +803,7 @@ mod tests {
             ],
             vec![],
             vec![],
-            vec![batch(&schema, &[Some("c/z"), Some("a/x")], &[30, 30])],
+            vec![batch(&schema, &[Some("a/x"), Some("c/z")], &[30, 30])],
         ];
         let kept = BTreeMap::from([
             (
@@ -777,18 +834,22 @@ mod tests {
         );
     }
 
-    /// The tables the views read by model are written in small pages; the others as the lake
+    /// The tables the views read a model's or an app's day of are written in small pages; the
+    /// others (`hourly_apps` too: an app shown has thousands of rows in a day of it) as the lake
     /// writes every table.
     #[test]
-    fn tables_in_row_order_have_small_pages() {
+    fn tables_read_by_key_have_small_pages() {
         for table in TableName::ROLLUPS {
             let properties = rollup_writer_properties(table);
-            let by_model = matches!(
+            let read_by_key = matches!(
                 table,
-                TableName::HourlyEndpoints | TableName::HourlyAttempts | TableName::DailyEndpoints
+                TableName::HourlyEndpoints
+                    | TableName::HourlyAttempts
+                    | TableName::DailyEndpoints
+                    | TableName::DailyApps
             );
             let usual = writer_properties(table);
-            let (page_rows, batch_rows) = if by_model {
+            let (page_rows, batch_rows) = if read_by_key {
                 (128, 128)
             } else {
                 (usual.data_page_row_count_limit(), usual.write_batch_size())

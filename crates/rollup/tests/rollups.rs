@@ -81,6 +81,8 @@ async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<Cell>> {
         TableName::HourlyApps => "hour, app_id, model",
         TableName::DailyEndpoints => "date, model, provider",
         TableName::DailyApps => "date, app_id, model",
+        TableName::HourlyAppTotals => "hour, app_id",
+        TableName::DailyAppTotals => "date, app_id",
         _ => "hour, prompt_size",
     };
     let session = LakeSession::open(lake).await.unwrap();
@@ -139,67 +141,103 @@ fn assert_same_rows(table: TableName, incremental: &[Vec<Cell>], rebuilt: &[Vec<
 /// can then skip the other models' pages. Checked on the files themselves, in file order.
 async fn assert_files_in_model_order(lake: &Lake) {
     use datafusion::arrow::datatypes::TimestampMicrosecondType;
-    use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     for table in [
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::DailyEndpoints,
     ] {
-        let delta = lake.open(table.as_str()).await.unwrap().unwrap();
-        let uris: Vec<String> = delta.get_file_uris().unwrap().collect();
-        // The order is checked on many models' rows, not on a file or two of one model.
-        let mut models_checked = std::collections::BTreeSet::new();
-        for uri in uris {
-            // An absolute URI joined to the table's gives itself, parsed.
-            let path = delta
-                .table_url()
-                .join(&uri)
-                .unwrap()
-                .to_file_path()
-                .unwrap();
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            // (model, provider with None after every name, hour)
-            let mut keys: Vec<(String, (bool, String), Option<i64>)> = Vec::new();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let models = batch.column_by_name("model").unwrap().as_string::<i32>();
-                let providers = batch.column_by_name("provider").unwrap().as_string::<i32>();
-                let hours = batch
-                    .column_by_name("hour")
-                    .map(|h| h.as_primitive::<TimestampMicrosecondType>().clone());
-                for row in 0..batch.num_rows() {
+        // (model, provider with None after every name, hour)
+        let keys = assert_each_file_sorted(lake, table, |batch| {
+            let models = batch.column_by_name("model").unwrap().as_string::<i32>();
+            let providers = batch.column_by_name("provider").unwrap().as_string::<i32>();
+            let hours = batch
+                .column_by_name("hour")
+                .map(|h| h.as_primitive::<TimestampMicrosecondType>().clone());
+            (0..batch.num_rows())
+                .map(|row| {
                     let provider = if providers.is_null(row) {
                         (true, String::new())
                     } else {
                         (false, providers.value(row).to_owned())
                     };
                     let hour = hours.as_ref().map(|h| h.value(row));
-                    keys.push((models.value(row).to_owned(), provider, hour));
-                }
-            }
-            if let Some(i) = keys.windows(2).position(|pair| pair[0] > pair[1]) {
-                panic!(
-                    "{} {}: row {} {:?} comes before {:?}",
-                    table.as_str(),
-                    path.display(),
-                    i,
-                    keys[i],
-                    keys[i + 1]
-                );
-            }
-            models_checked.extend(keys.into_iter().map(|k| k.0));
-        }
-        assert!(
-            models_checked.len() > 20,
-            "{}: {models_checked:?}",
-            table.as_str()
-        );
+                    (models.value(row).to_owned(), provider, hour)
+                })
+                .collect()
+        })
+        .await;
+        // The order is checked on many models' rows, not on a file or two of one model.
+        let models: std::collections::BTreeSet<_> = keys.into_iter().map(|k| k.0).collect();
+        assert!(models.len() > 20, "{}: {models:?}", table.as_str());
     }
+}
+
+/// Every Parquet file of the (app, model) rollups holds its rows in `app_id` order, nulls last:
+/// top-apps reads the rows of the few apps it shows, and the page index skips the others'.
+async fn assert_files_in_app_order(lake: &Lake) {
+    for table in [TableName::HourlyApps, TableName::DailyApps] {
+        // (app missing, app): None sorts after every id.
+        let keys = assert_each_file_sorted(lake, table, |batch| {
+            let apps = batch.column_by_name("app_id").unwrap().as_string::<i32>();
+            (0..batch.num_rows())
+                .map(|row| {
+                    if apps.is_null(row) {
+                        (true, String::new())
+                    } else {
+                        (false, apps.value(row).to_owned())
+                    }
+                })
+                .collect()
+        })
+        .await;
+        let apps: std::collections::BTreeSet<_> =
+            keys.into_iter().filter(|k| !k.0).map(|k| k.1).collect();
+        assert!(apps.len() > 20, "{}: {apps:?}", table.as_str());
+    }
+}
+
+/// Panics unless the rows of each live Parquet file of `table`, read in file order, have
+/// ascending keys by `keys_of` (which gives a batch's rows' keys); returns every file's keys.
+async fn assert_each_file_sorted<K: Ord + std::fmt::Debug>(
+    lake: &Lake,
+    table: TableName,
+    keys_of: impl Fn(&RecordBatch) -> Vec<K>,
+) -> Vec<K> {
+    use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let delta = lake.open(table.as_str()).await.unwrap().unwrap();
+    let uris: Vec<String> = delta.get_file_uris().unwrap().collect();
+    let mut every_key = Vec::new();
+    for uri in uris {
+        // An absolute URI joined to the table's gives itself, parsed.
+        let path = delta
+            .table_url()
+            .join(&uri)
+            .unwrap()
+            .to_file_path()
+            .unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut keys = Vec::new();
+        for batch in reader {
+            keys.extend(keys_of(&batch.unwrap()));
+        }
+        if let Some(i) = keys.windows(2).position(|pair| pair[0] > pair[1]) {
+            panic!(
+                "{} {}: row {} {:?} comes before {:?}",
+                table.as_str(),
+                path.display(),
+                i,
+                keys[i],
+                keys[i + 1]
+            );
+        }
+        every_key.extend(keys);
+    }
+    every_key
 }
 
 async fn scalar(lake: &Lake, query: &str) -> String {
@@ -231,7 +269,9 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                 // table by day, that hour's whole day.
                 _ => {
                     let expected = match table {
-                        TableName::DailyEndpoints | TableName::DailyApps => 72..=96,
+                        TableName::DailyEndpoints
+                        | TableName::DailyApps
+                        | TableName::DailyAppTotals => 72..=96,
                         _ => 72..=73,
                     };
                     assert!(
@@ -260,7 +300,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
     for table in TableName::ROLLUPS {
         let hours = match table {
-            TableName::DailyEndpoints | TableName::DailyApps => 24,
+            TableName::DailyEndpoints | TableName::DailyApps | TableName::DailyAppTotals => 24,
             _ => 1,
         };
         assert!(
@@ -317,8 +357,29 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                    OR (raw.o IS DISTINCT FROM d.origin)";
     assert_eq!(scalar(&lake, per_day).await, "0");
     assert_ne!(scalar(&lake, "SELECT count(*) FROM daily_apps").await, "0");
+    // And per (hour, app) and (date, app), every model together.
+    let per_hour = "SELECT count(*) FROM (SELECT date_trunc('hour', created_at) AS hour, app_id, \
+                    count(*) AS n, \
+                    sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS t \
+                    FROM generations GROUP BY 1, 2) raw \
+                    FULL JOIN hourly_app_totals h ON raw.hour = h.hour \
+                    AND raw.app_id IS NOT DISTINCT FROM h.app_id \
+                    WHERE (raw.n IS DISTINCT FROM h.requests) OR (raw.t IS DISTINCT FROM h.tokens)";
+    assert_eq!(scalar(&lake, per_hour).await, "0");
+    let per_day = "SELECT count(*) FROM (SELECT date, app_id, count(*) AS n, \
+                   sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS t \
+                   FROM generations GROUP BY 1, 2) raw \
+                   FULL JOIN daily_app_totals d ON raw.date = d.date \
+                   AND raw.app_id IS NOT DISTINCT FROM d.app_id \
+                   WHERE (raw.n IS DISTINCT FROM d.requests) OR (raw.t IS DISTINCT FROM d.tokens)";
+    assert_eq!(scalar(&lake, per_day).await, "0");
+    assert_ne!(
+        scalar(&lake, "SELECT count(*) FROM daily_app_totals").await,
+        "0"
+    );
 
     assert_files_in_model_order(&lake).await;
+    assert_files_in_app_order(&lake).await;
     let mut incremental = Vec::new();
     for table in TableName::ROLLUPS {
         incremental.push(dump(&lake, table).await);
@@ -336,6 +397,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
         assert_same_rows(table, incremental, &dump(&lake, table).await);
     }
     assert_files_in_model_order(&lake).await;
+    assert_files_in_app_order(&lake).await;
 }
 
 #[tokio::test]

@@ -477,8 +477,10 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
         "hourly_attempts",
         "hourly_apps",
         "hourly_prompt_sizes",
+        "hourly_app_totals",
         "daily_endpoints",
         "daily_apps",
+        "daily_app_totals",
     ] {
         assert_data_files_are_lz4(&data.join(rollup));
     }
