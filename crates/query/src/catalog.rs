@@ -335,11 +335,7 @@ impl ViewRequest {
                     params.push(("previous_start", timestamp(first)));
                 }
                 // The whole UTC days the views read from `daily_endpoints`: [days_from, days_to).
-                let first_whole_day = match first.duration_trunc(Duration::days(1)) {
-                    Ok(midnight) if midnight == first => midnight,
-                    Ok(midnight) => midnight + Duration::days(1),
-                    Err(_) => first,
-                };
+                let first_whole_day = first_midnight_from(first);
                 params.push(("days_from", date(first_whole_day.date_naive())));
                 params.push(("days_to", date(data_through.date_naive())));
             }
@@ -380,11 +376,7 @@ impl ViewRequest {
                 ));
                 // Of those hours, the whole UTC days before the one holding `data_through` come
                 // from `daily_endpoints` (model-providers' served half): [days_from, days_to).
-                let days_from = match hours_from.duration_trunc(Duration::days(1)) {
-                    Ok(midnight) if midnight == hours_from => midnight,
-                    Ok(midnight) => midnight + Duration::days(1),
-                    Err(_) => hours_from,
-                };
+                let days_from = first_midnight_from(hours_from);
                 let days_to = data_through
                     .duration_trunc(Duration::days(1))
                     .unwrap_or(data_through);
@@ -408,6 +400,15 @@ impl ViewRequest {
             params.push(("limit", ScalarValue::Int64(Some(self.limit as i64))));
         }
         params
+    }
+}
+
+/// The first UTC midnight at or after `t`: where the whole days read from a daily rollup begin.
+fn first_midnight_from(t: DateTime<Utc>) -> DateTime<Utc> {
+    match t.duration_trunc(Duration::days(1)) {
+        Ok(midnight) if midnight == t => midnight,
+        Ok(midnight) => midnight + Duration::days(1),
+        Err(_) => t,
     }
 }
 
