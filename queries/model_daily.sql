@@ -7,7 +7,7 @@ SELECT
     bucket_start,
     sum(tokens) AS tokens,
     sum(requests) AS requests,
-    coalesce(sum(spend), 0) AS spend
+    CAST(coalesce(sum(spend), 0) AS DOUBLE) AS spend
 FROM (
     SELECT
         date_bin($stride, CAST(date AS TIMESTAMP), $end) AS bucket_start,

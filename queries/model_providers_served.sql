@@ -25,7 +25,7 @@ WITH served_parts AS (
         sketch_build(CASE WHEN generation_time > 0 AND tokens_completion > 0
                           THEN tokens_completion / (generation_time / 1000.0) END) AS throughput,
         sum(coalesce(tokens_prompt, 0) + coalesce(tokens_completion, 0)) AS tokens,
-        CAST(sum(total_cost) AS DOUBLE) AS spend,
+        CAST(sum(total_cost) AS DECIMAL(38, 12)) AS spend,
         sum(CASE WHEN native_tokens_prompt IS NOT NULL
                  THEN coalesce(native_tokens_cached, 0) END) AS cached_tokens,
         sum(native_tokens_prompt) AS native_prompt_tokens,
@@ -109,7 +109,7 @@ SELECT
     requests,
     ttft_p50, ttft_p75, ttft_p90, ttft_p99,
     throughput_p50, throughput_p90,
-    spend / nullif(tokens, 0) * 1000000.0 AS price_per_mtok,
+    CAST(spend AS DOUBLE) / nullif(tokens, 0) * 1000000.0 AS price_per_mtok,
     CAST(cached_tokens AS DOUBLE) / nullif(native_prompt_tokens, 0) AS cache_hit_rate,
     CAST(finish_stop AS DOUBLE) / nullif(requests, 0) AS finish_stop,
     CAST(finish_length AS DOUBLE) / nullif(requests, 0) AS finish_length,

@@ -4,7 +4,9 @@
 -- the last), $limit.
 --
 -- Reads the rollups: the whole days from `daily_endpoints`, the hours at the period's ragged ends
--- from `hourly_endpoints`. Both levels are grouping sets of the same aggregation.
+-- from `hourly_endpoints`. Both levels are grouping sets of the same aggregation. Spend is summed
+-- as exact decimals and made a double once, at the end: ranks by spend are exact, and a period's
+-- figures come out the same every time.
 WITH in_period AS (
     SELECT
         model,
@@ -49,8 +51,8 @@ SELECT
     rank,
     name,
     author,
-    spend,
-    spend / nullif(total_spend, 0) AS share,
+    CAST(spend AS DOUBLE) AS spend,
+    CAST(spend AS DOUBLE) / nullif(CAST(total_spend AS DOUBLE), 0) AS share,
     requests,
     tokens
 FROM ranked

@@ -27,7 +27,7 @@ by_model AS (
         sum(tokens_prompt) FILTER (WHERE in_period) AS prompt_tokens,
         sum(tokens_completion) FILTER (WHERE in_period) AS completion_tokens,
         sum(requests) FILTER (WHERE in_period) AS requests,
-        coalesce(sum(spend) FILTER (WHERE in_period), 0) AS spend,
+        CAST(coalesce(sum(spend) FILTER (WHERE in_period), 0) AS DOUBLE) AS spend,
         sum(tokens_prompt + tokens_completion) FILTER (WHERE NOT in_period) AS previous_tokens
     FROM endpoint_rows
     GROUP BY model

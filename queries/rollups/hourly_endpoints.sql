@@ -25,7 +25,8 @@ SELECT
     sum(native_tokens_reasoning) AS native_tokens_reasoning,
     sum(CASE WHEN native_tokens_prompt IS NOT NULL
              THEN coalesce(native_tokens_cached, 0) END) AS cached_tokens,
-    CAST(sum(total_cost) AS DOUBLE) AS spend,
+    -- Exact picodollars: sums of decimals do not depend on the order of addition.
+    CAST(sum(total_cost) AS DECIMAL(38, 12)) AS spend,
     sketch_build(latency) AS ttft,
     sketch_build(CASE WHEN generation_time > 0 AND tokens_completion > 0
                       THEN tokens_completion / (generation_time / 1000.0) END) AS throughput,

@@ -29,14 +29,23 @@ fn float(name: &str) -> Field {
     Field::new(name, DataType::Float64, true)
 }
 /// USD as an exact decimal in picodollars: 18 digits, 12 after the point. Sums of decimals are
-/// exact and do not depend on the order of addition (an hour's spend in the rollups is the exact
-/// sum, rounded once to a double). Stored in Parquet as 64-bit integers, which compress to about
-/// two thirds of what the same costs take as doubles (generated workload: 4.8 against 7.1 bytes).
+/// exact and do not depend on the order of addition. Stored in Parquet as 64-bit integers, which
+/// compress to about two thirds of what the same costs take as doubles (generated workload: 4.8
+/// against 7.1 bytes).
 pub const COST_PRECISION: u8 = 18;
 pub const COST_SCALE: i8 = 12;
 
 pub fn cost_type() -> DataType {
     DataType::Decimal128(COST_PRECISION, COST_SCALE)
+}
+
+/// The rollups' `spend`: sums of costs, still in exact picodollars, in the 38 digits that
+/// `sum` gives decimals (up to 10^26 USD). Summed as doubles, the same hours added in another
+/// order gave another last digit, and the spend view could swap two models of equal spend.
+pub const SPEND_PRECISION: u8 = 38;
+
+pub fn spend_type() -> DataType {
+    DataType::Decimal128(SPEND_PRECISION, COST_SCALE)
 }
 
 fn cost(name: &str) -> Field {
@@ -207,7 +216,7 @@ pub static HOURLY_ENDPOINTS: LazyLock<SchemaRef> = LazyLock::new(|| {
         int("native_tokens_completion"),
         int("native_tokens_reasoning"),
         int("cached_tokens"),
-        float("spend"),
+        Field::new("spend", spend_type(), true),
         sketch("ttft"),
         sketch("throughput"),
         Field::new("last_created_at", utc_micros(), true),

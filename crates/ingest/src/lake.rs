@@ -9,7 +9,7 @@ use std::sync::Arc;
 use delta_kernel::expressions::Scalar;
 use deltalake::arrow::array::{Array, RecordBatch, StringArray};
 use deltalake::arrow::compute::cast;
-use deltalake::arrow::datatypes::{DataType, SchemaRef};
+use deltalake::arrow::datatypes::{DataType, Schema, SchemaRef};
 use deltalake::datafile::writer::{DeltaWriter, WriterConfig};
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
@@ -232,12 +232,16 @@ impl Lake {
         Ok(table.version().is_some().then_some(table))
     }
 
-    /// Opens a table, creating it empty with its schema if it does not exist. A table an older
-    /// tokenboard wrote is brought to the current schema first ([`crate::upgrade`]): ingest
-    /// appends Parquet files of its own schema, which the table's must match.
+    /// Opens a table, creating it empty with its schema if it does not exist. A raw table an
+    /// older tokenboard wrote is brought to the current schema first ([`crate::upgrade`]):
+    /// ingest appends Parquet files of its own schema, which the table's must match. A rollup is
+    /// opened as it is: its refresh rebuilds it from the raw rows when its schema is an older one.
     pub async fn open_or_create(&self, name: TableName) -> Result<LakeTable, Error> {
         let table = match self.open(name.as_str()).await? {
-            Some(table) => crate::upgrade::to_current_schema(self, name, table).await?,
+            Some(table) if TableName::RAW.contains(&name) => {
+                crate::upgrade::to_current_schema(self, name, table).await?
+            }
+            Some(table) => table,
             None => {
                 if let Some(dir) = self.local_dir(name.as_str())? {
                     std::fs::create_dir_all(&dir).map_err(|error| Error::Location {
@@ -281,6 +285,17 @@ pub struct LakeTable {
 impl LakeTable {
     pub fn version(&self) -> Option<u64> {
         self.table.version()
+    }
+
+    /// Whether the table has the columns this version writes, of their current types.
+    pub fn has_current_schema(&self) -> Result<bool, Error> {
+        let found = self.table.snapshot()?.snapshot().arrow_schema();
+        let wanted = self.name.schema();
+        let names = |schema: &Schema| -> Vec<String> {
+            schema.fields().iter().map(|f| f.name().clone()).collect()
+        };
+        Ok(names(&found) == names(&wanted)
+            && crate::upgrade::outdated_columns(self.name, &found).is_empty())
     }
 
     /// The application-transaction version recorded for `app_id`, if any.

@@ -42,9 +42,11 @@ use deltalake::datafusion::logical_expr::{Expr, col, lit};
 use deltalake::datafusion::prelude::SessionContext;
 use deltalake::kernel::Transaction;
 use deltalake::kernel::transaction::CommitProperties;
+use deltalake::operations::write::SchemaMode;
 use deltalake::parquet::file::properties::WriterProperties;
 use deltalake::protocol::SaveMode;
 use futures_util::StreamExt;
+use tokenboard_ingest::columns::DATE;
 use tokenboard_ingest::lake::{with_page_rows, writer_properties};
 use tokenboard_ingest::{Lake, TableName};
 use tokenboard_query::LakeSession;
@@ -372,7 +374,10 @@ async fn refresh_table(
         .filter_map(|s| versions.get(s.as_str()).map(|&v| (*s, v)))
         .collect();
 
-    let mut plan = if rebuild {
+    // A table an older tokenboard wrote with other columns (`spend` as a double, before
+    // December 2026) is rebuilt from the raw rows, its schema replaced in the same commit.
+    let older_schema = !rollup.has_current_schema()?;
+    let mut plan = if rebuild || older_schema {
         None
     } else {
         Some(HourRanges::default())
@@ -516,6 +521,11 @@ async fn refresh_table(
     if let Some(hours) = &plan {
         let whole_dates = replaces_dates || grain != Grain::Hour;
         write = write.with_replace_where(replace_predicate(hours, whole_dates));
+    }
+    if older_schema {
+        write = write
+            .with_schema_mode(SchemaMode::Overwrite)
+            .with_partition_columns([DATE]);
     }
     write.await?;
     let refresh = match plan {

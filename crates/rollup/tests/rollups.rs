@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::arrow::util::display::array_value_to_string;
 use tokenboard_generate::GeneratorConfig;
 use tokenboard_ingest::{IngestOptions, Lake, TableName};
@@ -66,15 +65,9 @@ fn generated(rows: u64, seed: u64) -> Vec<u8> {
     out
 }
 
-/// Every row of a rollup table as text cells, in key order; floats (spend) kept as numbers, as
-/// sums of floats taken in another order may differ in the last bits.
-#[derive(Debug)]
-enum Cell {
-    Text(String),
-    Float(Option<f64>),
-}
-
-async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<Cell>> {
+/// Every row of a rollup table as text cells, in key order. Exact, spend too: the rollups sum
+/// costs as decimals, so the same hours summed in another order give the same digits.
+async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<String>> {
     let keys = match table {
         TableName::HourlyEndpoints => "hour, model, provider",
         TableName::HourlyAttempts => "hour, model, provider, status, ended_in_error",
@@ -93,20 +86,14 @@ async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<Cell>> {
     rows_of(&batches)
 }
 
-fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<Cell>> {
+fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for batch in batches {
         for row in 0..batch.num_rows() {
             let cells = batch
                 .columns()
                 .iter()
-                .map(|column| match column.data_type() {
-                    DataType::Float64 => {
-                        let values = column.as_primitive::<Float64Type>();
-                        Cell::Float((!values.is_null(row)).then(|| values.value(row)))
-                    }
-                    _ => Cell::Text(array_value_to_string(column, row).unwrap()),
-                })
+                .map(|column| array_value_to_string(column, row).unwrap())
                 .collect();
             rows.push(cells);
         }
@@ -114,7 +101,7 @@ fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<Cell>> {
     rows
 }
 
-fn assert_same_rows(table: TableName, incremental: &[Vec<Cell>], rebuilt: &[Vec<Cell>]) {
+fn assert_same_rows(table: TableName, incremental: &[Vec<String>], rebuilt: &[Vec<String>]) {
     assert_eq!(
         incremental.len(),
         rebuilt.len(),
@@ -123,15 +110,7 @@ fn assert_same_rows(table: TableName, incremental: &[Vec<Cell>], rebuilt: &[Vec<
     );
     for (i, (a, b)) in incremental.iter().zip(rebuilt).enumerate() {
         for (j, (x, y)) in a.iter().zip(b).enumerate() {
-            let same = match (x, y) {
-                (Cell::Text(x), Cell::Text(y)) => x == y,
-                (Cell::Float(Some(x)), Cell::Float(Some(y))) => {
-                    (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
-                }
-                (Cell::Float(None), Cell::Float(None)) => true,
-                _ => false,
-            };
-            assert!(same, "{} row {i} column {j}: {x:?} / {y:?}", table.as_str());
+            assert_eq!(x, y, "{} row {i} column {j}", table.as_str());
         }
     }
 }
@@ -334,14 +313,17 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
         scalar(&lake, "SELECT count(*) FROM generations").await
     );
     // The daily sums hold the late hour too: each day's row is its endpoint's raw rows of the
-    // day, counted straight from `generations`.
+    // day, counted straight from `generations`; its spend to the picodollar, though it is the
+    // sum of the day's hourly sums.
     let per_day = "SELECT count(*) FROM (SELECT date, model, provider_name AS provider, \
-                   count(*) AS n, sum(coalesce(tokens_completion, 0)) AS c FROM generations \
+                   count(*) AS n, sum(coalesce(tokens_completion, 0)) AS c, \
+                   sum(total_cost) AS s FROM generations \
                    GROUP BY 1, 2, 3) raw FULL JOIN daily_endpoints d \
                    ON raw.date = d.date AND raw.model = d.model \
                    AND raw.provider IS NOT DISTINCT FROM d.provider \
                    WHERE (raw.n IS DISTINCT FROM d.requests) \
-                   OR (raw.c IS DISTINCT FROM d.tokens_completion)";
+                   OR (raw.c IS DISTINCT FROM d.tokens_completion) \
+                   OR (raw.s IS DISTINCT FROM d.spend)";
     assert_eq!(scalar(&lake, per_day).await, "0");
     assert_ne!(
         scalar(&lake, "SELECT count(*) FROM daily_endpoints").await,

@@ -169,7 +169,8 @@ fn columns(view: &str) -> &'static [&'static str] {
 /// tokenboard's come from DDSketches merged across hours, guaranteed within
 /// `RELATIVE_ACCURACY` (1%) of the exact `percentile_cont`. Between two exact engines the
 /// interpolation may be written `a + (b − a)·f` or `a·(1 − f) + b·f`, which differ in the last
-/// bits. Everything else is a sum or a ratio of sums.
+/// bits. Everything else is a sum or a ratio of sums; spend is exact where both sides summed the
+/// stored decimals (see `difference`).
 fn relative_tolerance(column: &str, approximate: bool) -> f64 {
     let percentile = column.starts_with("ttft_")
         || column.starts_with("throughput_")
@@ -316,8 +317,16 @@ fn instant(text: &str) -> Option<i64> {
         .map(|t| t.timestamp_micros())
 }
 
-/// Why `theirs` (tokenboard) differs from `ours` (DuckDB) in `column`, if it does.
-fn difference(column: &str, ours: &Value, theirs: &Value, approximate: bool) -> Option<String> {
+/// Why `theirs` (tokenboard) differs from `ours` (DuckDB) in `column`, if it does. With
+/// `exact_spend`, both summed the stored decimal costs and made the sum a double once: their
+/// spend must be the same double. (DuckDB over the JSON sums doubles, in its own order.)
+fn difference(
+    column: &str,
+    ours: &Value,
+    theirs: &Value,
+    approximate: bool,
+    exact_spend: bool,
+) -> Option<String> {
     match (ours, theirs) {
         (Value::Null, Value::Null) => None,
         // Integers (counts, tokens, ranks) are exact, and must be written as integers.
@@ -326,6 +335,9 @@ fn difference(column: &str, ours: &Value, theirs: &Value, approximate: bool) -> 
         }
         (Value::Number(a), Value::Number(b)) => {
             let (x, y) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            if exact_spend && column == "spend" {
+                return (x != y).then(|| format!("spend differs by {:e} (exact)", (x - y).abs()));
+            }
             let tolerance = relative_tolerance(column, approximate);
             // Relative to the exact value (ours): that is what the sketch guarantees.
             let slack = tolerance * x.abs() + ABSOLUTE_TOLERANCE;
@@ -353,6 +365,7 @@ fn compare_rows(
     (our_name, ours): (&str, &[Value]),
     (their_name, theirs): (&str, &[Value]),
     approximate: bool,
+    exact_spend: bool,
 ) -> Vec<String> {
     let cols = columns(view);
     let mut problems = Vec::new();
@@ -390,7 +403,7 @@ fn compare_rows(
                 a_obj.get(*column).unwrap_or(&Value::Null),
                 b_obj.get(*column).unwrap_or(&Value::Null),
             );
-            if let Some(why) = difference(column, x, y, approximate) {
+            if let Some(why) = difference(column, x, y, approximate, exact_spend) {
                 problems.push(format!(
                     "{key} row {i} ({} / {}), column {column}: {our_name} {x}, {their_name} {y}: \
                      {why}",
@@ -458,6 +471,7 @@ fn compare_speed(key: &str, ours: &[Value], theirs: &[Value]) -> Vec<String> {
             ("duckdb", std::slice::from_ref(&a)),
             ("tokenboard", std::slice::from_ref(&b)),
             true,
+            false,
         ));
     }
     for (i, pair) in theirs.windows(2).enumerate() {
@@ -630,6 +644,7 @@ fn crosscheck_views_against_duckdb() {
             ("duckdb --json", ours),
             ("duckdb --lake", lake[&job.key].as_array().unwrap()),
             false,
+            false,
         ));
 
         let mut query = tokenboard(&data);
@@ -677,11 +692,14 @@ fn crosscheck_views_against_duckdb() {
         if job.view == "speed" {
             problems.extend(compare_speed(&job.key, ours, theirs));
         } else {
+            // Against DuckDB over the same stored tables, which the JSON's answer was just
+            // compared with: the spend of both is then the exact decimal sum.
             problems.extend(compare_rows(
                 &job.key,
                 job.view,
-                ("duckdb", ours),
+                ("duckdb --lake", lake[&job.key].as_array().unwrap()),
                 ("tokenboard", theirs),
+                true,
                 true,
             ));
         }
