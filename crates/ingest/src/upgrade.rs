@@ -28,9 +28,9 @@ use crate::{Error, Lake, TableName};
 /// in time order, and may be larger than memory.
 const SORT_MEMORY_BYTES: usize = 512 << 20;
 
-/// How the columns of the raw table `name`, as `found`, fall short of the ones this version
-/// writes: one description per column, empty when the table is current. Readers refuse a table
-/// with this list; ingest and compact upgrade it.
+/// How the columns of the table `name`, as `found`, fall short of the ones this version writes:
+/// one description per column, empty when the table is current. Readers refuse a raw table with
+/// this list, and ingest and compact upgrade it; the rollup refresh rebuilds a rollup.
 pub fn outdated_columns(name: TableName, found: &Schema) -> Vec<String> {
     name.schema()
         .fields()

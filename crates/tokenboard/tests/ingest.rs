@@ -823,6 +823,16 @@ fn feedback_files_are_stored_and_their_bad_lines_quarantined() {
     assert_eq!(strict.status.code(), Some(3));
 }
 
+/// A copy of the data directory `tests/fixtures/{name}` at `data`, for a test to change.
+fn copy_fixture_lake(name: &str, data: &Path) {
+    let old = fixture(name);
+    for file in walk(&old) {
+        let copy = data.join(file.strip_prefix(&old).unwrap());
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &copy).unwrap();
+    }
+}
+
 /// The (generation id, attempt) pairs that must be marked `ended_in_error`, from the raw JSON:
 /// the last entry of `provider_responses` of each record whose finish_reason is `error` (the
 /// first record of an id, as ingest keeps).
@@ -886,12 +896,7 @@ fn a_lake_from_an_older_version_is_upgraded_by_compact_or_ingest() {
     for upgrade_by in ["compact", "ingest"] {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let old = fixture("lake-before-ended-in-error");
-        for file in walk(&old) {
-            let copy = data.join(file.strip_prefix(&old).unwrap());
-            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-            std::fs::copy(&file, &copy).unwrap();
-        }
+        copy_fixture_lake("lake-before-ended-in-error", &data);
 
         let refused = tokenboard(&data)
             .args(["sql", "SELECT count(*) FROM attempts"])
@@ -952,12 +957,7 @@ fn rollups_with_double_spend_are_rebuilt_with_exact_spend() {
     let views = fixture("views.jsonl");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let old = fixture("lake-with-double-spend");
-    for file in walk(&old) {
-        let copy = data.join(file.strip_prefix(&old).unwrap());
-        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
-        std::fs::copy(&file, &copy).unwrap();
-    }
+    copy_fixture_lake("lake-with-double-spend", &data);
     let output = run(tokenboard(&data).arg("rollup"));
     let summary = String::from_utf8_lossy(&output.stdout);
     assert!(
