@@ -10,7 +10,8 @@
 -- group, which counts toward the period's total tokens). Then it reads the (app, model) rows of
 -- the $limit apps shown only (`daily_apps`, `hourly_apps`), for their top models and origins:
 -- the join hands their ids to that scan as a filter, and as those tables are stored in `app_id`
--- order, the page index skips every other app's rows.
+-- order (then `hour`), the page index skips every other app's rows (and the first day's hours
+-- before the period).
 WITH by_app AS (
     SELECT
         app_id,
@@ -49,14 +50,16 @@ ranked AS (
     ORDER BY rank
     LIMIT $limit
 ),
+-- The shown apps' tokens by model. Grouped by (app, model) alone, which hashes faster than the
+-- ranked row's every column; those come along as min() of their one value.
 app_models AS (
     SELECT
-        r.rank,
         r.app_id,
-        r.tokens,
-        r.requests,
-        r.share,
         m.model,
+        min(r.rank) AS rank,
+        min(r.tokens) AS tokens,
+        min(r.requests) AS requests,
+        min(r.share) AS share,
         min(m.origin) AS origin,
         sum(m.tokens) AS model_tokens
     FROM ranked r
@@ -71,19 +74,19 @@ app_models AS (
           AND NOT (date >= $days_from AND date < $days_to)
           AND hour >= $start AND hour < $end
     ) m ON m.app_id = r.app_id
-    GROUP BY r.rank, r.app_id, r.tokens, r.requests, r.share, m.model
+    GROUP BY r.app_id, m.model
 )
 -- The shown apps' models by tokens, the first three kept.
 SELECT
-    rank,
+    min(rank) AS rank,
     app_id,
     min(origin) AS origin,
-    tokens,
-    requests,
-    share,
+    min(tokens) AS tokens,
+    min(requests) AS requests,
+    min(share) AS share,
     array_to_string(
         array_slice(array_agg(model ORDER BY model_tokens DESC, model), 1, 3), ', '
     ) AS top_models
 FROM app_models
-GROUP BY rank, app_id, tokens, requests, share
+GROUP BY app_id
 ORDER BY rank

@@ -465,6 +465,15 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
                     .set_column_compression(path.clone(), Compression::UNCOMPRESSED)
                     .set_column_encoding(path, Encoding::PLAIN);
             }
+            // The rollups' counts and sums: token sums are nearly unique, so their dictionary
+            // grew to hundreds of KB per file, and a view that reads a few pages of a file by
+            // the page index (one model's rows, the shown apps' rows) read all of it for them.
+            // Delta encoding packs the counts as tightly, and a page decodes on its own.
+            DataType::Int64 if TableName::ROLLUPS.contains(&table) => {
+                builder = builder
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+            }
             DataType::Utf8 if unique_text => {
                 builder = builder
                     .set_column_dictionary_enabled(path.clone(), false)
@@ -573,5 +582,44 @@ mod tests {
             "{:?}",
             chunk.encodings().collect::<Vec<_>>()
         );
+    }
+
+    /// The rollups' counts and sums are delta-encoded without a dictionary, so that reading a
+    /// page of them reads no dictionary page; the raw tables' integers keep theirs.
+    #[test]
+    fn rollup_integers_have_no_dictionary() {
+        use deltalake::arrow::array::Int64Array;
+        use deltalake::parquet::basic::Encoding;
+        let chunk_of = |table: TableName, name: &str| {
+            let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int64, true)]));
+            // A few repeated values, which a dictionary would take if it were enabled.
+            let column = Int64Array::from_iter_values((0..1000).map(|i| i % 7 * 1_000_003));
+            let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(column)]).unwrap();
+            let file = tempfile::tempfile().unwrap();
+            let properties = writer_properties(table);
+            let mut writer =
+                ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+            reader.metadata().row_group(0).column(0).clone()
+        };
+        for (table, name) in [
+            (TableName::DailyApps, "tokens"),
+            (TableName::HourlyEndpoints, "tokens_prompt"),
+            (TableName::HourlyAttempts, "status"),
+        ] {
+            let chunk = chunk_of(table, name);
+            assert_eq!(chunk.dictionary_page_offset(), None, "{table:?}.{name}");
+            assert!(
+                chunk
+                    .encodings()
+                    .any(|e| e == Encoding::DELTA_BINARY_PACKED),
+                "{table:?}.{name}: {:?}",
+                chunk.encodings().collect::<Vec<_>>()
+            );
+        }
+        let raw = chunk_of(TableName::Generations, "tokens_prompt");
+        assert!(raw.dictionary_page_offset().is_some());
     }
 }

@@ -163,7 +163,9 @@ fn definition(table: TableName) -> Definition {
             include_str!("../../../queries/rollups/hourly_apps.sql"),
             &[TableName::Generations][..],
             Grain::Hour,
-            &["app_id"][..],
+            // By hour within an app, the page index also skips the hours of a period's first
+            // day that precede it (23 of 24 when the period ends at 23:00).
+            &["app_id", "hour"][..],
             // A shown app has thousands of rows in a day's hours, which the usual pages skip to
             // as well; in 128-row pages the table took half as much room again.
             None,

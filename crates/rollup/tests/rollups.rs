@@ -152,19 +152,26 @@ async fn assert_files_in_model_order(lake: &Lake) {
     }
 }
 
-/// Every Parquet file of the (app, model) rollups holds its rows in `app_id` order, nulls last:
-/// top-apps reads the rows of the few apps it shows, and the page index skips the others'.
+/// Every Parquet file of the (app, model) rollups holds its rows in (app_id, hour) order, nulls
+/// last (hour only in the hourly table): top-apps reads the rows of the few apps it shows, and the
+/// page index skips the others', and the hours before the period in its first day's file.
 async fn assert_files_in_app_order(lake: &Lake) {
+    use datafusion::arrow::datatypes::TimestampMicrosecondType;
+
     for table in [TableName::HourlyApps, TableName::DailyApps] {
-        // (app missing, app): None sorts after every id.
+        // (app missing, app, hour): None sorts after every id.
         let keys = assert_each_file_sorted(lake, table, |batch| {
             let apps = batch.column_by_name("app_id").unwrap().as_string::<i32>();
+            let hours = batch
+                .column_by_name("hour")
+                .map(|h| h.as_primitive::<TimestampMicrosecondType>().clone());
             (0..batch.num_rows())
                 .map(|row| {
+                    let hour = hours.as_ref().map(|h| h.value(row));
                     if apps.is_null(row) {
-                        (true, String::new())
+                        (true, String::new(), hour)
                     } else {
-                        (false, apps.value(row).to_owned())
+                        (false, apps.value(row).to_owned(), hour)
                     }
                 })
                 .collect()
