@@ -4,10 +4,14 @@
 -- rate-limited share, with the counts behind them (for the score feed). The other half of the
 -- model page is `model_providers_served.sql` (queries/README.md).
 -- Definitions: queries/README.md. Parameters: $model, $provider, $start, $end (timestamps, UTC),
--- $hours_from (the first hour boundary after $start), $reads_hours ($hours_from <= $end).
+-- $hours_from (the first hour boundary after $start), $reads_hours ($hours_from <= $end),
+-- $days_from, $days_to (the first whole UTC day from $hours_from on, and the day holding the
+-- newest record's hour), $reads_days (some day is between them and $reads_hours).
 --
 -- The window is read in two parts: the raw rows of ($start, $hours_from), less than an hour, and
--- the hourly rollups from $hours_from on (through the hour holding $end, the newest record).
+-- the rollups from $hours_from on (through the hour holding $end, the newest record): its whole
+-- UTC days [$days_from, $days_to) from `daily_attempts`, a row per endpoint, status and day, and
+-- its other hours from `hourly_attempts`, as `model_providers_served.sql` reads its rollups.
 -- A window of an hour or less is read from raw rows only: $hours_from is then past $end, and
 -- `$reads_hours` (false) lets the planner drop the rollup scans once the values are bound.
 -- An attempt counts toward uptime as a success when its status is 2xx and it did not end its
@@ -28,10 +32,18 @@ WITH attempt_parts AS (
     GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT model, provider, status, ended_in_error, attempts
+    FROM daily_attempts
+    WHERE ($model IS NULL OR model = $model)
+      AND ($provider IS NULL OR provider = $provider)
+      AND $reads_days AND date >= $days_from AND date < $days_to
+      AND provider IS NOT NULL
+    UNION ALL
+    SELECT model, provider, status, ended_in_error, attempts
     FROM hourly_attempts
     WHERE ($model IS NULL OR model = $model)
       AND ($provider IS NULL OR provider = $provider)
       AND date BETWEEN CAST($hours_from AS DATE) AND CAST($end AS DATE)
+      AND NOT (date >= $days_from AND date < $days_to)
       AND $reads_hours AND hour >= $hours_from AND hour <= $end
       AND provider IS NOT NULL
 ),

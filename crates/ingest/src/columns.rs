@@ -250,6 +250,10 @@ pub static HOURLY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
     ])
 });
 
+/// Rollup of the rollup: `hourly_attempts` summed per (date, model, provider, status,
+/// ended_in_error). A provider window's whole days read this, a twentieth of the hours' rows.
+pub static DAILY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| without_hour(&HOURLY_ATTEMPTS));
+
 /// Rollup: tokens and requests per (hour, app, model).
 pub static HOURLY_APPS: LazyLock<SchemaRef> = LazyLock::new(|| {
     hour_and(vec![

@@ -28,9 +28,9 @@ use url::Url;
 
 use crate::Error;
 use crate::columns::{
-    ATTEMPTS, DAILY_APP_TOTALS, DAILY_APPS, DAILY_ENDPOINTS, DATE, FEEDBACK, GENERATIONS,
-    HOURLY_APP_TOTALS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS, HOURLY_PROMPT_SIZES,
-    QUARANTINE,
+    ATTEMPTS, DAILY_APP_TOTALS, DAILY_APPS, DAILY_ATTEMPTS, DAILY_ENDPOINTS, DATE, FEEDBACK,
+    GENERATIONS, HOURLY_APP_TOTALS, HOURLY_APPS, HOURLY_ATTEMPTS, HOURLY_ENDPOINTS,
+    HOURLY_PROMPT_SIZES, QUARANTINE,
 };
 
 /// Rows per Parquet row group: large enough for good compression and few footers, small enough
@@ -59,6 +59,7 @@ pub enum TableName {
     HourlyPromptSizes,
     HourlyAppTotals,
     DailyEndpoints,
+    DailyAttempts,
     DailyApps,
     DailyAppTotals,
 }
@@ -72,18 +73,19 @@ impl TableName {
     ];
 
     /// In the order they are built: the daily tables sum the hourly ones.
-    pub const ROLLUPS: [TableName; 8] = [
+    pub const ROLLUPS: [TableName; 9] = [
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::HourlyApps,
         TableName::HourlyPromptSizes,
         TableName::HourlyAppTotals,
         TableName::DailyEndpoints,
+        TableName::DailyAttempts,
         TableName::DailyApps,
         TableName::DailyAppTotals,
     ];
 
-    pub const ALL: [TableName; 12] = [
+    pub const ALL: [TableName; 13] = [
         TableName::Generations,
         TableName::Attempts,
         TableName::Quarantine,
@@ -94,6 +96,7 @@ impl TableName {
         TableName::HourlyPromptSizes,
         TableName::HourlyAppTotals,
         TableName::DailyEndpoints,
+        TableName::DailyAttempts,
         TableName::DailyApps,
         TableName::DailyAppTotals,
     ];
@@ -110,6 +113,7 @@ impl TableName {
             TableName::HourlyPromptSizes => "hourly_prompt_sizes",
             TableName::HourlyAppTotals => "hourly_app_totals",
             TableName::DailyEndpoints => "daily_endpoints",
+            TableName::DailyAttempts => "daily_attempts",
             TableName::DailyApps => "daily_apps",
             TableName::DailyAppTotals => "daily_app_totals",
         }
@@ -127,6 +131,7 @@ impl TableName {
             TableName::HourlyPromptSizes => HOURLY_PROMPT_SIZES.clone(),
             TableName::HourlyAppTotals => HOURLY_APP_TOTALS.clone(),
             TableName::DailyEndpoints => DAILY_ENDPOINTS.clone(),
+            TableName::DailyAttempts => DAILY_ATTEMPTS.clone(),
             TableName::DailyApps => DAILY_APPS.clone(),
             TableName::DailyAppTotals => DAILY_APP_TOTALS.clone(),
         }
@@ -138,7 +143,10 @@ impl TableName {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
             TableName::Feedback => "received_at",
-            TableName::DailyEndpoints | TableName::DailyApps | TableName::DailyAppTotals => DATE,
+            TableName::DailyEndpoints
+            | TableName::DailyAttempts
+            | TableName::DailyApps
+            | TableName::DailyAppTotals => DATE,
             _ => "hour",
         }
     }
@@ -156,7 +164,7 @@ impl TableName {
             TableName::HourlyApps => &["hour", "app_id", "model"],
             TableName::HourlyPromptSizes => &["hour"],
             TableName::HourlyAppTotals => &["hour", "app_id"],
-            TableName::DailyEndpoints => &["model", "provider"],
+            TableName::DailyEndpoints | TableName::DailyAttempts => &["model", "provider"],
             TableName::DailyApps => &["app_id", "model"],
             TableName::DailyAppTotals => &["app_id"],
         };

@@ -375,7 +375,7 @@ impl ViewRequest {
                     ScalarValue::Boolean(Some(hours_from <= newest)),
                 ));
                 // Of those hours, the whole UTC days before the one holding `data_through` come
-                // from `daily_endpoints` (model-providers' served half): [days_from, days_to).
+                // from `daily_endpoints` and `daily_attempts`: [days_from, days_to).
                 let days_from = first_midnight_from(hours_from);
                 let days_to = data_through
                     .duration_trunc(Duration::days(1))

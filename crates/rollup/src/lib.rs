@@ -186,6 +186,15 @@ fn definition(table: TableName) -> Definition {
             &["model", "provider"][..],
             SMALL_PAGES,
         ),
+        TableName::DailyAttempts => (
+            include_str!("../../../queries/rollups/daily_attempts.sql"),
+            &[TableName::Attempts, TableName::Generations][..],
+            Grain::Day {
+                hourly: TableName::HourlyAttempts,
+            },
+            &["model", "provider", "status", "ended_in_error"][..],
+            SMALL_PAGES,
+        ),
         TableName::DailyApps => (
             include_str!("../../../queries/rollups/daily_apps.sql"),
             &[TableName::Generations][..],
@@ -858,6 +867,7 @@ mod tests {
                 TableName::HourlyEndpoints
                     | TableName::HourlyAttempts
                     | TableName::DailyEndpoints
+                    | TableName::DailyAttempts
                     | TableName::DailyApps
             );
             let usual = writer_properties(table);

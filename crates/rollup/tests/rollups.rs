@@ -73,6 +73,7 @@ async fn dump(lake: &Lake, table: TableName) -> Vec<Vec<String>> {
         TableName::HourlyAttempts => "hour, model, provider, status, ended_in_error",
         TableName::HourlyApps => "hour, app_id, model",
         TableName::DailyEndpoints => "date, model, provider",
+        TableName::DailyAttempts => "date, model, provider, status, ended_in_error",
         TableName::DailyApps => "date, app_id, model",
         TableName::HourlyAppTotals => "hour, app_id",
         TableName::DailyAppTotals => "date, app_id",
@@ -125,6 +126,7 @@ async fn assert_files_in_model_order(lake: &Lake) {
         TableName::HourlyEndpoints,
         TableName::HourlyAttempts,
         TableName::DailyEndpoints,
+        TableName::DailyAttempts,
     ] {
         // (model, provider with None after every name, hour)
         let keys = assert_each_file_sorted(lake, table, |batch| {
@@ -256,6 +258,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                 _ => {
                     let expected = match table {
                         TableName::DailyEndpoints
+                        | TableName::DailyAttempts
                         | TableName::DailyApps
                         | TableName::DailyAppTotals => 72..=96,
                         _ => 72..=73,
@@ -286,7 +289,10 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
     for table in TableName::ROLLUPS {
         let hours = match table {
-            TableName::DailyEndpoints | TableName::DailyApps | TableName::DailyAppTotals => 24,
+            TableName::DailyEndpoints
+            | TableName::DailyAttempts
+            | TableName::DailyApps
+            | TableName::DailyAppTotals => 24,
             _ => 1,
         };
         assert!(
@@ -334,6 +340,19 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     assert_eq!(scalar(&lake, per_day).await, "0");
     assert_ne!(
         scalar(&lake, "SELECT count(*) FROM daily_endpoints").await,
+        "0"
+    );
+    // Likewise per (date, model, provider, status, ended_in_error) of `attempts`.
+    let per_day = "SELECT count(*) FROM (SELECT date, model, provider_name AS provider, status, \
+                   ended_in_error, count(*) AS n FROM attempts GROUP BY 1, 2, 3, 4, 5) raw \
+                   FULL JOIN daily_attempts d ON raw.date = d.date AND raw.model = d.model \
+                   AND (raw.provider IS NOT DISTINCT FROM d.provider) \
+                   AND (raw.status IS NOT DISTINCT FROM d.status) \
+                   AND raw.ended_in_error = d.ended_in_error \
+                   WHERE raw.n IS DISTINCT FROM d.attempts";
+    assert_eq!(scalar(&lake, per_day).await, "0");
+    assert_ne!(
+        scalar(&lake, "SELECT count(*) FROM daily_attempts").await,
         "0"
     );
     // Likewise per (date, app, model), apps without an id included.

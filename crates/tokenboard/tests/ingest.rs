@@ -479,6 +479,7 @@ fn ingesting_twice_or_overlapping_files_changes_nothing() {
         "hourly_prompt_sizes",
         "hourly_app_totals",
         "daily_endpoints",
+        "daily_attempts",
         "daily_apps",
         "daily_app_totals",
     ] {
@@ -950,8 +951,9 @@ fn a_lake_from_an_older_version_is_upgraded_by_compact_or_ingest() {
 
 /// tests/fixtures/lake-with-double-spend is what tokenboard wrote while the rollups summed spend
 /// as doubles (commit abb9b51, `ingest tests/fixtures/views.jsonl`). The next refresh rebuilds
-/// the two tables with a `spend` column, from the raw rows, to the picodollar; it leaves the
-/// other rollups alone, and the refresh after it has nothing to do.
+/// the two tables with a `spend` column, from the raw rows, to the picodollar, and builds the
+/// rollup added since (`daily_attempts`); it leaves the other rollups alone, and the refresh
+/// after it has nothing to do.
 #[test]
 fn rollups_with_double_spend_are_rebuilt_with_exact_spend() {
     let views = fixture("views.jsonl");
@@ -961,10 +963,12 @@ fn rollups_with_double_spend_are_rebuilt_with_exact_spend() {
     let output = run(tokenboard(&data).arg("rollup"));
     let summary = String::from_utf8_lossy(&output.stdout);
     assert!(
-        summary.contains("hourly_endpoints rebuilt") && summary.contains("daily_endpoints rebuilt"),
+        summary.contains("hourly_endpoints rebuilt")
+            && summary.contains("daily_endpoints rebuilt")
+            && summary.contains("daily_attempts rebuilt"),
         "{summary}"
     );
-    assert_eq!(summary.matches("rebuilt").count(), 2, "{summary}");
+    assert_eq!(summary.matches("rebuilt").count(), 3, "{summary}");
 
     let expected = expected_spend_picodollars(&[views.as_path()]);
     for table in ["hourly_endpoints", "daily_endpoints"] {
