@@ -251,7 +251,7 @@ pub static HOURLY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| {
 });
 
 /// Rollup of the rollup: `hourly_attempts` summed per (date, model, provider, status,
-/// ended_in_error). A provider window's whole days read this, a twentieth of the hours' rows.
+/// ended_in_error). A provider window's whole days read this, a seventh of the hours' rows.
 pub static DAILY_ATTEMPTS: LazyLock<SchemaRef> = LazyLock::new(|| without_hour(&HOURLY_ATTEMPTS));
 
 /// Rollup: tokens and requests per (hour, app, model).
