@@ -85,6 +85,15 @@ impl TableName {
         TableName::DailyAppTotals,
     ];
 
+    /// The rollups summed per UTC day from an hourly one: a row per day, partitioned and
+    /// ordered by `date` alone.
+    pub const DAILY: [TableName; 4] = [
+        TableName::DailyEndpoints,
+        TableName::DailyAttempts,
+        TableName::DailyApps,
+        TableName::DailyAppTotals,
+    ];
+
     pub const ALL: [TableName; 13] = [
         TableName::Generations,
         TableName::Attempts,
@@ -137,16 +146,17 @@ impl TableName {
         }
     }
 
+    pub fn is_daily(self) -> bool {
+        TableName::DAILY.contains(&self)
+    }
+
     /// The time that orders rows within a file and whose UTC date partitions the table.
     pub fn time_column(self) -> &'static str {
         match self {
             TableName::Generations | TableName::Attempts => "created_at",
             TableName::Quarantine => "ingested_at",
             TableName::Feedback => "received_at",
-            TableName::DailyEndpoints
-            | TableName::DailyAttempts
-            | TableName::DailyApps
-            | TableName::DailyAppTotals => DATE,
+            table if table.is_daily() => DATE,
             _ => "hour",
         }
     }
@@ -430,7 +440,8 @@ pub async fn write_date_files(
 /// and decompressor for each column chunk it opens, and for a view over a few hundred small
 /// column chunks that setup cost more than the decoding; LZ4's costs next to nothing.
 pub fn writer_properties(table: TableName) -> WriterProperties {
-    let compression = if TableName::ROLLUPS.contains(&table) {
+    let is_rollup = TableName::ROLLUPS.contains(&table);
+    let compression = if is_rollup {
         Compression::LZ4_RAW
     } else {
         Compression::ZSTD(ZstdLevel::default())
@@ -477,7 +488,7 @@ pub fn writer_properties(table: TableName) -> WriterProperties {
             // grew to hundreds of KB per file, and a view that reads a few pages of a file by
             // the page index (one model's rows, the shown apps' rows) read all of it for them.
             // Delta encoding packs the counts as tightly, and a page decodes on its own.
-            DataType::Int64 if TableName::ROLLUPS.contains(&table) => {
+            DataType::Int64 if is_rollup => {
                 builder = builder
                     .set_column_dictionary_enabled(path.clone(), false)
                     .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
@@ -507,13 +518,13 @@ pub fn with_page_rows(properties: WriterProperties, page_rows: usize) -> WriterP
 
 #[cfg(test)]
 mod tests {
-    use deltalake::arrow::array::TimestampMicrosecondArray;
+    use deltalake::arrow::array::{ArrayRef, TimestampMicrosecondArray};
     use deltalake::arrow::datatypes::{Field, Schema, TimeUnit};
     use deltalake::parquet::arrow::ArrowWriter;
     use deltalake::parquet::arrow::arrow_reader::{
         ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
     };
-    use deltalake::parquet::file::metadata::PageIndexPolicy;
+    use deltalake::parquet::file::metadata::{ColumnChunkMetaData, PageIndexPolicy};
 
     use super::*;
 
@@ -560,29 +571,31 @@ mod tests {
         assert_eq!(page_starts(properties, "hour", 1000), every_128);
     }
 
+    /// The metadata of the column chunk that `column`, named `name`, is written as, alone in a
+    /// file, with `table`'s writer properties.
+    fn first_column_chunk(table: TableName, name: &str, column: ArrayRef) -> ColumnChunkMetaData {
+        let field = Field::new(name, column.data_type().clone(), true);
+        let schema = Arc::new(Schema::new(vec![field]));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column]).unwrap();
+        let file = tempfile::tempfile().unwrap();
+        let properties = writer_properties(table);
+        let mut writer =
+            ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        reader.metadata().row_group(0).column(0).clone()
+    }
+
     /// Sketch columns are written without a dictionary, and uncompressed: a reader of a few
     /// pages of sketches does not read a 1 MB dictionary page with them, nor decompress them.
     #[test]
     fn sketch_columns_are_plain_and_uncompressed() {
         use deltalake::arrow::array::BinaryArray;
         use deltalake::parquet::basic::Encoding;
-        let schema = Arc::new(Schema::new(vec![Field::new(
-            "ttft",
-            DataType::Binary,
-            true,
-        )]));
         let sketches: Vec<Vec<u8>> = (0..1000u32).map(|i| i.to_le_bytes().repeat(50)).collect();
         let column = BinaryArray::from_iter_values(sketches.iter().map(Vec::as_slice));
-        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(column)]).unwrap();
-        let file = tempfile::tempfile().unwrap();
-        let properties = writer_properties(TableName::HourlyEndpoints);
-        let mut writer =
-            ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        let chunk = reader.metadata().row_group(0).column(0);
+        let chunk = first_column_chunk(TableName::HourlyEndpoints, "ttft", Arc::new(column));
         assert_eq!(chunk.dictionary_page_offset(), None);
         assert_eq!(chunk.compression(), Compression::UNCOMPRESSED);
         assert!(
@@ -598,26 +611,18 @@ mod tests {
     fn rollup_integers_have_no_dictionary() {
         use deltalake::arrow::array::Int64Array;
         use deltalake::parquet::basic::Encoding;
-        let chunk_of = |table: TableName, name: &str| {
-            let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int64, true)]));
-            // A few repeated values, which a dictionary would take if it were enabled.
-            let column = Int64Array::from_iter_values((0..1000).map(|i| i % 7 * 1_000_003));
-            let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(column)]).unwrap();
-            let file = tempfile::tempfile().unwrap();
-            let properties = writer_properties(table);
-            let mut writer =
-                ArrowWriter::try_new(file.try_clone().unwrap(), schema, Some(properties)).unwrap();
-            writer.write(&batch).unwrap();
-            writer.close().unwrap();
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-            reader.metadata().row_group(0).column(0).clone()
+        // A few repeated values, which a dictionary would take if it were enabled.
+        let integers = || -> ArrayRef {
+            Arc::new(Int64Array::from_iter_values(
+                (0..1000).map(|i| i % 7 * 1_000_003),
+            ))
         };
         for (table, name) in [
             (TableName::DailyApps, "tokens"),
             (TableName::HourlyEndpoints, "tokens_prompt"),
             (TableName::HourlyAttempts, "status"),
         ] {
-            let chunk = chunk_of(table, name);
+            let chunk = first_column_chunk(table, name, integers());
             assert_eq!(chunk.dictionary_page_offset(), None, "{table:?}.{name}");
             assert!(
                 chunk
@@ -627,7 +632,7 @@ mod tests {
                 chunk.encodings().collect::<Vec<_>>()
             );
         }
-        let raw = chunk_of(TableName::Generations, "tokens_prompt");
+        let raw = first_column_chunk(TableName::Generations, "tokens_prompt", integers());
         assert!(raw.dictionary_page_offset().is_some());
     }
 }

@@ -855,6 +855,16 @@ mod tests {
         );
     }
 
+    /// The ingest crate's list of daily tables (which partitions and orders them by date) is
+    /// the list of the tables defined here by day.
+    #[test]
+    fn daily_tables_are_the_ones_summed_by_day() {
+        for table in TableName::ROLLUPS {
+            let by_day = matches!(definition(table).grain, Grain::Day { .. });
+            assert_eq!(table.is_daily(), by_day, "{table:?}");
+        }
+    }
+
     /// The tables the views read a model's or an app's day of are written in small pages; the
     /// others (`hourly_apps` too: an app shown has thousands of rows in a day of it) as the lake
     /// writes every table.

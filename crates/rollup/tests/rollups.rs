@@ -256,13 +256,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
                 // The three days, and the hour the window's end spills into at most: for the
                 // table by day, that hour's whole day.
                 _ => {
-                    let expected = match table {
-                        TableName::DailyEndpoints
-                        | TableName::DailyAttempts
-                        | TableName::DailyApps
-                        | TableName::DailyAppTotals => 72..=96,
-                        _ => 72..=73,
-                    };
+                    let expected = if table.is_daily() { 72..=96 } else { 72..=73 };
                     assert!(
                         matches!(refresh, TableRefresh::Hours { hours, .. } if expected.contains(hours)),
                         "{} {refresh:?}",
@@ -288,13 +282,7 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     ingest(&lake, &file).await;
     let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
     for table in TableName::ROLLUPS {
-        let hours = match table {
-            TableName::DailyEndpoints
-            | TableName::DailyAttempts
-            | TableName::DailyApps
-            | TableName::DailyAppTotals => 24,
-            _ => 1,
-        };
+        let hours = if table.is_daily() { 24 } else { 1 };
         assert!(
             matches!(
                 summary.tables[table.as_str()],
