@@ -592,7 +592,6 @@ mod tests {
     #[test]
     fn sketch_columns_are_plain_and_uncompressed() {
         use deltalake::arrow::array::BinaryArray;
-        use deltalake::parquet::basic::Encoding;
         let sketches: Vec<Vec<u8>> = (0..1000u32).map(|i| i.to_le_bytes().repeat(50)).collect();
         let column = BinaryArray::from_iter_values(sketches.iter().map(Vec::as_slice));
         let chunk = first_column_chunk(TableName::HourlyEndpoints, "ttft", Arc::new(column));
@@ -610,7 +609,6 @@ mod tests {
     #[test]
     fn rollup_integers_have_no_dictionary() {
         use deltalake::arrow::array::Int64Array;
-        use deltalake::parquet::basic::Encoding;
         // A few repeated values, which a dictionary would take if it were enabled.
         let integers = || -> ArrayRef {
             Arc::new(Int64Array::from_iter_values(

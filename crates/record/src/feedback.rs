@@ -35,6 +35,7 @@ pub struct Feedback {
 pub fn parse_feedback(bytes: &[u8]) -> Result<Feedback, Rejection> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Rejection::new(Reason::InvalidUtf8, format!("not UTF-8: {e}")))?;
+    let text = crate::parse::without_byte_order_mark(text);
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Rejection::new(Reason::NotJson, format!("not JSON: {e}")))?;
     let Value::Object(mut object) = value else {
@@ -152,6 +153,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.comment.as_deref(), Some("slow é"));
+        // A byte order mark before the object is skipped, as before a log line.
+        let f =
+            parse_feedback("\u{feff}{\"generation_id\":\"g\",\"category\":\"latency\"}".as_bytes())
+                .unwrap();
+        assert_eq!((f.generation_id.as_str(), f.category), ("g", "latency"));
     }
 
     #[test]

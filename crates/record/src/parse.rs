@@ -28,6 +28,7 @@ pub fn parse_line<'a>(
             format!("invalid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
+    let text = without_byte_order_mark(text);
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<IgnoredAny>(text) {
             Ok(_) => Rejection::new(Reason::NotObject, "the line is JSON but not an object"),
@@ -59,6 +60,13 @@ pub fn parse_line<'a>(
             _ => Rejection::new(Reason::NotJson, e.to_string()),
         })),
     }
+}
+
+/// `text` without a leading UTF-8 byte order mark. Editors and tools on Windows write one at
+/// the start of a file, and files joined with `cat` carry it to the start of a later line: it is
+/// not part of the record, and left in it would cost that good record to the quarantine.
+pub(crate) fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// A string that borrows from the input unless JSON escapes forced a copy.
@@ -191,6 +199,11 @@ fn check_model(model: &str) -> Result<(), Rejection> {
             "{} bytes, the limit is {MAX_MODEL_BYTES}",
             model.len()
         ));
+    }
+    // A model id never holds whitespace or control characters; a producer's stray space or
+    // newline would otherwise rank as a model of its own beside the real one.
+    if model.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad(format!("{model:?} holds whitespace or a control character"));
     }
     match model.split_once('/') {
         Some((author, slug)) if !author.is_empty() && !slug.is_empty() => Ok(()),

@@ -190,6 +190,30 @@ fn every_reason_is_detected() {
         "m".repeat(300)
     );
     assert_eq!(reason(&long_model), Reason::BadModel);
+    for model in [
+        "openai/gpt-5 ",
+        " openai/gpt-5",
+        "openai/gpt 5",
+        "openai/gpt-5\\n",
+        "a/b\\u0000",
+    ] {
+        let line = format!(r#"{{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"{model}"}}"#);
+        assert_eq!(reason(&line), Reason::BadModel, "{line}");
+    }
+}
+
+/// A byte order mark before a line (a file saved by a Windows tool, or joined to another with
+/// `cat`) is not part of the record: the line parses as it would without one.
+#[test]
+fn byte_order_mark_is_skipped() {
+    let with_mark = format!("\u{feff}{GOOD}");
+    let record = check(&with_mark).unwrap();
+    assert_eq!(record.id, "gen-1");
+    assert_eq!(record.model, "openai/gpt-5:free");
+    assert_eq!(record.tokens_prompt, Some(120));
+    // Only a leading one: anywhere else the line is not JSON.
+    let inside = GOOD.replacen(',', ",\u{feff}", 1);
+    assert_eq!(reason(&inside), Reason::NotJson);
 }
 
 #[test]
