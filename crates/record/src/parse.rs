@@ -122,12 +122,50 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrOrInt<'a> {
     }
 }
 
+/// A count: a JSON integer, or a number without a fraction (`120.0`, `1e3`). Encoders that hold
+/// numbers as floats write whole numbers that way: pandas writes every value of an integer
+/// column with a missing value as `120.0`, and a file of such lines would otherwise go to the
+/// quarantine whole. A fraction (`10.5`) is still a wrong type.
+struct Count(i64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number below 2^63")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                i64::try_from(v)
+                    .map(Count)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
+                // 2^63 is the first f64 past i64::MAX (which rounds up to it): hence `<`.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+                    Ok(Count(v as i64))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        // serde_json hands a number written without a fraction or exponent to `visit_i64` or
+        // `visit_u64` and any other to `visit_f64`: plain integers are read as before.
+        deserializer.deserialize_i64(V)
+    }
+}
+
 #[derive(Deserialize)]
 struct RawAttempt<'a> {
     #[serde(borrow, default, alias = "provider")]
     provider_name: Option<CowStr<'a>>,
     #[serde(default)]
-    status: Option<i64>,
+    status: Option<Count>,
     #[serde(default)]
     latency: Option<f64>,
     #[serde(borrow, default)]
@@ -257,7 +295,7 @@ impl<'de, 'p, 'u> Visitor<'de> for FieldsSeed<'p, 'u> {
         }
         macro_rules! count {
             ($field:expr) => {{
-                let v = value!($field, Option<i64>);
+                let v = value!($field, Option<Count>).map(|count| count.0);
                 if let Some(n) = v
                     && n < 0
                 {
@@ -355,7 +393,7 @@ impl<'de, 'p, 'u> Visitor<'de> for FieldsSeed<'p, 'u> {
                         .into_iter()
                         .map(|a| Attempt {
                             provider_name: a.provider_name.map(|s| s.0),
-                            status: a.status,
+                            status: a.status.map(|count| count.0),
                             latency: a.latency,
                             endpoint_id: a.endpoint_id.map(|s| s.0),
                         })

@@ -202,6 +202,41 @@ fn every_reason_is_detected() {
     }
 }
 
+/// A count written as a number without a fraction (pandas writes an integer column that has a
+/// missing value as floats) is that integer; a fraction, or a value past i64, is a wrong type.
+#[test]
+fn whole_numbers_written_as_floats_are_counts() {
+    let line = r#"{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"a/b","tokens_prompt":120.0,"tokens_completion":1e3,"native_tokens_cached":-0.0,"provider_responses":[{"status":429.0}]}"#;
+    let record = check(line).unwrap();
+    assert_eq!(record.tokens_prompt, Some(120));
+    assert_eq!(record.tokens_completion, Some(1000));
+    assert_eq!(record.native_tokens_cached, Some(0));
+    assert_eq!(record.provider_responses[0].status, Some(429));
+    let with = |field: &str| {
+        format!(r#"{{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"a/b",{field}}}"#)
+    };
+    assert_eq!(reason(&with(r#""tokens_prompt":120.5"#)), Reason::WrongType);
+    // 2^63, as a float and as an integer: one past i64::MAX.
+    assert_eq!(
+        reason(&with(r#""tokens_prompt":9.223372036854775808e18"#)),
+        Reason::WrongType
+    );
+    assert_eq!(
+        reason(&with(r#""tokens_prompt":9223372036854775808"#)),
+        Reason::WrongType
+    );
+    assert_eq!(
+        reason(&with(r#""tokens_prompt":-2.0"#)),
+        Reason::NegativeValue
+    );
+    let rejection = check(&with(r#""tokens_prompt":0.5"#)).unwrap_err();
+    assert!(
+        rejection.detail.contains("`tokens_prompt`"),
+        "{}",
+        rejection.detail
+    );
+}
+
 /// A byte order mark before a line (a file saved by a Windows tool, or joined to another with
 /// `cat`) is not part of the record: the line parses as it would without one.
 #[test]
