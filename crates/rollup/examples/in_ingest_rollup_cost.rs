@@ -4,11 +4,12 @@
 //! throughput; reading back and aggregating with DataFusion costs it about a third).
 //!
 //! It reads a lake's raw Parquet files (timed apart: an ingest has these batches in memory),
-//! then aggregates them by hand, one pass, a hash map per rollup, each map emptied when the hour
-//! changes, as an ingest would emit each hour's partial rows. The definitions are those of the
-//! SQL files; a group split across two files counts twice here, as the partial rows an ingest
-//! would write before a merge. Single-threaded: an ingest would split the work over its parse
-//! workers.
+//! turns their strings into ids (timed apart too: a parser that interned them as it read could
+//! hand the ids over), then aggregates by hand, one pass, a hash map per rollup, each map emptied
+//! when the hour changes, as an ingest would emit each hour's partial rows. The definitions are
+//! those of the SQL files; a group split across two files counts twice here, as the partial rows
+//! an ingest would write before a merge. Single-threaded: an ingest would split the work over
+//! its parse workers.
 //!
 //!     cargo build --release --workspace --features tokenboard/pg --example in_ingest_rollup_cost
 //!     target/release/examples/in_ingest_rollup_cost bench/out/lake-2000000   # bench/queries.sh keeps this lake
@@ -67,13 +68,54 @@ impl Strings {
         id
     }
 
-    fn less(&self, a: u32, b: u32) -> bool {
-        match (a, b) {
-            (NONE, _) => false,
-            (_, NONE) => true,
-            _ => self.texts[a as usize] < self.texts[b as usize],
+    /// Each id's place in the strings' order, for `min(origin)` on ids.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.texts.len()).collect();
+        order.sort_by(|&a, &b| self.texts[a].cmp(&self.texts[b]));
+        let mut rank = vec![0; order.len()];
+        for (place, id) in order.into_iter().enumerate() {
+            rank[id] = place as u32;
         }
+        rank
     }
+}
+
+/// A finish reason's column in `Endpoint.counts`, by its string's id (0: not counted apart).
+fn finish_columns(strings: &Strings) -> Vec<usize> {
+    strings
+        .texts
+        .iter()
+        .map(|text| match text.as_str() {
+            "error" => 1,
+            "stop" => 3,
+            "length" => 4,
+            "tool_calls" => 5,
+            "content_filter" => 6,
+            _ => 0,
+        })
+        .collect()
+}
+
+/// The ids of a batch's strings, per column, row by row.
+fn intern(
+    strings: &mut Strings,
+    batches: &[RecordBatch],
+    columns: &[&str],
+) -> Result<Vec<Vec<Vec<u32>>>, String> {
+    batches
+        .iter()
+        .map(|batch| {
+            columns
+                .iter()
+                .map(|name| {
+                    let text = strings_of(batch, name)?;
+                    Ok((0..batch.num_rows())
+                        .map(|row| strings.id(text(row)))
+                        .collect())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -118,6 +160,27 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let began = Instant::now();
     let mut strings = Strings::default();
+    let generation_ids = intern(
+        &mut strings,
+        &generations,
+        &[
+            "model",
+            "provider_name",
+            "app_id",
+            "origin",
+            "finish_reason",
+        ],
+    )?;
+    let attempt_ids = intern(&mut strings, &attempts, &["model", "provider_name"])?;
+    let finish_column = finish_columns(&strings);
+    let rank = strings.ranks();
+    println!(
+        "interned {} distinct strings in {:?}",
+        strings.texts.len(),
+        began.elapsed()
+    );
+
+    let began = Instant::now();
     let mut current_hour = i64::MIN;
     let mut endpoints: Map<(i64, u32, u32), Endpoint> = Map::default();
     let mut apps: Map<(i64, u32, u32), AppModel> = Map::default();
@@ -125,13 +188,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut prompt_sizes: Map<(i64, u8), [i64; 2]> = Map::default();
     let mut done_endpoints = Vec::new();
     let (mut done_apps, mut done_app_totals) = (0, 0);
-    for batch in &generations {
+    for (batch, ids) in generations.iter().zip(&generation_ids) {
+        let [model, provider, app, origin, finish] = &ids[..] else {
+            return Err("five string columns".into());
+        };
         let created = timestamps(batch, "created_at")?;
-        let model = strings_of(batch, "model")?;
-        let provider = strings_of(batch, "provider_name")?;
-        let finish = strings_of(batch, "finish_reason")?;
-        let app = strings_of(batch, "app_id")?;
-        let origin = strings_of(batch, "origin")?;
         let cancelled: &BooleanArray = column(batch, "cancelled")?.as_boolean();
         let prompt = integers(batch, "tokens_prompt")?;
         let completion = integers(batch, "tokens_completion")?;
@@ -153,23 +214,17 @@ fn main() -> Result<(), Box<dyn Error>> {
                 done_app_totals += app_totals.drain().count();
                 current_hour = hour;
             }
-            let model_id = strings.id(model(row));
-            let provider_id = strings.id(provider(row));
+            let (model_id, provider_id) = (model[row], provider[row]);
             let endpoint = endpoints.entry((hour, model_id, provider_id)).or_default();
-            let finish_reason = finish(row);
-            let counted = match finish_reason {
-                Some("error") => Some(1),
-                Some("stop") => Some(3),
-                Some("length") => Some(4),
-                Some("tool_calls") => Some(5),
-                Some("content_filter") => Some(6),
-                _ => None,
-            };
+            let counted = finish_column
+                .get(finish[row] as usize)
+                .copied()
+                .unwrap_or(0);
             endpoint.counts[0] += 1;
-            if let Some(index) = counted {
-                endpoint.counts[index] += 1;
+            if counted != 0 {
+                endpoint.counts[counted] += 1;
             }
-            if cancelled.is_valid(row) && cancelled.value(row) && finish_reason != Some("error") {
+            if cancelled.is_valid(row) && cancelled.value(row) && counted != 1 {
                 endpoint.counts[2] += 1;
             }
             let (prompt, completion) = (value(prompt, row), value(completion, row));
@@ -202,12 +257,14 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             endpoint.last_created_at = endpoint.last_created_at.max(created_at);
 
-            let app_id = strings.id(app(row));
-            let origin_id = strings.id(origin(row));
+            let (app_id, origin_id) = (app[row], origin[row]);
             let app_model = apps
                 .entry((hour, app_id, model_id))
                 .or_insert((origin_id, 0, 0));
-            if strings.less(origin_id, app_model.0) {
+            // min(origin): NULL (NONE) only when every origin is.
+            let smaller =
+                |a: u32, b: u32| b == NONE || (a != NONE && rank[a as usize] < rank[b as usize]);
+            if smaller(origin_id, app_model.0) {
                 app_model.0 = origin_id;
             }
             app_model.1 += tokens;
@@ -235,18 +292,19 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let began = Instant::now();
     let mut attempt_counts: Map<(i64, u32, u32, i64, bool), i64> = Map::default();
-    for batch in &attempts {
+    for (batch, ids) in attempts.iter().zip(&attempt_ids) {
+        let [model, provider] = &ids[..] else {
+            return Err("two string columns".into());
+        };
         let created = timestamps(batch, "created_at")?;
-        let model = strings_of(batch, "model")?;
-        let provider = strings_of(batch, "provider_name")?;
         let status = integers(batch, "status")?;
         let ended: &BooleanArray = column(batch, "ended_in_error")?.as_boolean();
         for row in 0..batch.num_rows() {
             let hour = created.value(row).div_euclid(HOUR_MICROS) * HOUR_MICROS;
             let key = (
                 hour,
-                strings.id(model(row)),
-                strings.id(provider(row)),
+                model[row],
+                provider[row],
                 value(status, row).unwrap_or(-1),
                 ended.is_valid(row) && ended.value(row),
             );
@@ -261,13 +319,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map(|(_, e)| e.ttft.to_bytes().len() + e.throughput.to_bytes().len())
         .sum();
     println!(
-        "generations aggregated in {generations_took:?}: hourly_endpoints {} rows, hourly_apps \
+        "generations aggregated from ids in {generations_took:?}: hourly_endpoints {} rows, hourly_apps \
          {done_apps}, hourly_app_totals {done_app_totals}, hourly_prompt_sizes {}",
         done_endpoints.len(),
         prompt_sizes.len()
     );
     println!(
-        "attempts aggregated in {attempts_took:?}: hourly_attempts {} rows",
+        "attempts aggregated from ids in {attempts_took:?}: hourly_attempts {} rows",
         attempt_counts.len()
     );
     println!(
