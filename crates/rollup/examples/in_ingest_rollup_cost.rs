@@ -1,7 +1,9 @@
 //! What keeping the hourly rollups current would cost if ingest computed them itself, from the
-//! Arrow batches it writes, instead of `refresh` reading the new raw rows back and running the
-//! SQL in `queries/rollups/` over them (issue #4: maintenance may cost ingest at most 15% of its
-//! throughput; reading back and aggregating with DataFusion costs it about a third).
+//! Arrow batches it writes, instead of `refresh` reading the new raw rows back to sum them
+//! (issue #4: maintenance may cost ingest at most 15% of its throughput; reading back and
+//! aggregating with DataFusion cost it about a third when this was written; `refresh` has since
+//! summed the hourly tables by hand too, with the sums of `src/by_hand.rs`, reading the rows back
+//! as before).
 //!
 //! It reads a lake's raw Parquet files (timed apart: an ingest has these batches in memory),
 //! turns their strings into ids (timed apart too: a parser that interned them as it read could

@@ -239,10 +239,11 @@ async fn scalar(lake: &Lake, query: &str) -> String {
     array_value_to_string(batches[0].column(0), 0).unwrap()
 }
 
-/// Every hourly table, summed by hand in Rust (`by_hand.rs`), holds the rows its SQL file in
-/// `queries/rollups/` gives when DataFusion runs it over all the raw rows: the SQL is the
-/// definition, the hand-written sums are what a refresh runs.
-async fn assert_hourly_tables_equal_their_sql(lake: &Lake) {
+/// Every rollup table holds the rows its SQL file in `queries/rollups/` gives when DataFusion
+/// runs it over all the rows it reads at once (the raw ones for an hourly table, the hourly
+/// table's for a daily one): the SQL is the definition; a refresh sums the hourly tables by hand
+/// in Rust (`by_hand.rs`), and recomputes only touched hours and days.
+async fn assert_rollups_equal_their_sql(lake: &Lake) {
     let session = LakeSession::open(lake).await.unwrap();
     let all_time = |micros| {
         datafusion::common::ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
@@ -253,6 +254,10 @@ async fn assert_hourly_tables_equal_their_sql(lake: &Lake) {
         (TableName::HourlyApps, "hourly_apps.sql"),
         (TableName::HourlyAppTotals, "hourly_app_totals.sql"),
         (TableName::HourlyPromptSizes, "hourly_prompt_sizes.sql"),
+        (TableName::DailyEndpoints, "daily_endpoints.sql"),
+        (TableName::DailyAttempts, "daily_attempts.sql"),
+        (TableName::DailyApps, "daily_apps.sql"),
+        (TableName::DailyAppTotals, "daily_app_totals.sql"),
     ] {
         let sql = std::fs::read_to_string(repo_root().join("queries/rollups").join(file)).unwrap();
         let keys = dump_keys(table);
@@ -310,14 +315,38 @@ fn generated_with_nulls(rows: u64, seed: u64) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn hourly_tables_summed_by_hand_equal_their_sql() {
+async fn rollups_refreshed_by_hand_and_late_equal_their_sql() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
-    let file = dir.path().join("nulls.jsonl");
-    std::fs::write(&file, generated_with_nulls(20_000, 5)).unwrap();
-    ingest(&lake, &file).await;
-    tokenboard_rollup::refresh(&lake).await.unwrap();
-    assert_hourly_tables_equal_their_sql(&lake).await;
+    // Every fifth of the first 3,000 lines comes late: the first refresh builds every table, the
+    // second recomputes only the hours those lines touch (and the days they fall in), merging
+    // them with the rows it keeps.
+    let workload = generated_with_nulls(20_000, 5);
+    let lines: Vec<&[u8]> = workload
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let (late, first): (Vec<(usize, &[u8])>, Vec<_>) = lines
+        .into_iter()
+        .enumerate()
+        .partition(|&(i, _)| i < 3_000 && i % 5 == 0);
+    for (name, part) in [("first.jsonl", first), ("late.jsonl", late)] {
+        let file = dir.path().join(name);
+        let part: Vec<&[u8]> = part.into_iter().map(|(_, line)| line).collect();
+        write_lines(&file, &part);
+        ingest(&lake, &file).await;
+        let refresh = tokenboard_rollup::refresh(&lake).await.unwrap();
+        if name == "late.jsonl" {
+            for table in ["hourly_apps", "daily_apps", "daily_app_totals"] {
+                let recomputed = &refresh.tables[table];
+                assert!(
+                    matches!(recomputed, TableRefresh::Hours { .. }),
+                    "{table}: {refresh}"
+                );
+            }
+        }
+        assert_rollups_equal_their_sql(&lake).await;
+    }
     // The nulls made groups of their own.
     let no_provider = scalar(
         &lake,
@@ -613,7 +642,7 @@ async fn real_llmperf_percentiles_within_one_percent_of_exact() {
     let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
     ingest(&lake, &file).await;
     tokenboard_rollup::refresh(&lake).await.unwrap();
-    assert_hourly_tables_equal_their_sql(&lake).await;
+    assert_rollups_equal_their_sql(&lake).await;
     let session = LakeSession::open(&lake).await.unwrap();
 
     let mut compared = 0;
