@@ -38,11 +38,16 @@ fn write_lines(path: &Path, lines: &[&[u8]]) {
 }
 
 /// A workload cut into three files, every third line each: each file spans all its hours.
-fn three_files(dir: &Path, workload: &[u8]) -> Vec<PathBuf> {
-    let lines: Vec<&[u8]> = workload
+/// The workload's lines, without their newlines.
+fn lines_of(workload: &[u8]) -> Vec<&[u8]> {
+    workload
         .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+fn three_files(dir: &Path, workload: &[u8]) -> Vec<PathBuf> {
+    let lines = lines_of(workload);
     (0..3)
         .map(|part| {
             let file = dir.join(format!("part-{part}.jsonl"));
@@ -280,11 +285,7 @@ async fn assert_rollups_equal_their_sql(lake: &Lake) {
 fn generated_with_nulls(rows: u64, seed: u64) -> Vec<u8> {
     let mut out = Vec::new();
     let workload = generated(rows, seed);
-    for (i, line) in workload
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
+    for (i, line) in lines_of(&workload).into_iter().enumerate() {
         let mut record: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(line).unwrap();
         let edits: [(usize, &str, serde_json::Value); 11] = [
@@ -322,21 +323,22 @@ async fn rollups_refreshed_by_hand_and_late_equal_their_sql() {
     // second recomputes only the hours those lines touch (and the days they fall in), merging
     // them with the rows it keeps.
     let workload = generated_with_nulls(20_000, 5);
-    let lines: Vec<&[u8]> = workload
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
+    let lines = lines_of(&workload);
+    let (early, rest) = lines.split_at(3_000);
+    let late: Vec<&[u8]> = early.iter().step_by(5).copied().collect();
+    let first: Vec<&[u8]> = early
+        .chunks(5)
+        .flat_map(|five| &five[1..])
+        .chain(rest)
+        .copied()
         .collect();
-    let (late, first): (Vec<(usize, &[u8])>, Vec<_>) = lines
-        .into_iter()
-        .enumerate()
-        .partition(|&(i, _)| i < 3_000 && i % 5 == 0);
-    for (name, part) in [("first.jsonl", first), ("late.jsonl", late)] {
+    assert_eq!(first.len() + late.len(), lines.len());
+    for (name, part, is_late) in [("first.jsonl", first, false), ("late.jsonl", late, true)] {
         let file = dir.path().join(name);
-        let part: Vec<&[u8]> = part.into_iter().map(|(_, line)| line).collect();
         write_lines(&file, &part);
         ingest(&lake, &file).await;
         let refresh = tokenboard_rollup::refresh(&lake).await.unwrap();
-        if name == "late.jsonl" {
+        if is_late {
             for table in ["hourly_apps", "daily_apps", "daily_app_totals"] {
                 let recomputed = &refresh.tables[table];
                 assert!(
@@ -393,8 +395,8 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     // day, in the table by day).
     let late = generated(20_000, 4);
     let needle = b"\"created_at\":\"2026-11-18T05";
-    let hour: Vec<&[u8]> = late
-        .split(|&b| b == b'\n')
+    let hour: Vec<&[u8]> = lines_of(&late)
+        .into_iter()
         .filter(|l| l.windows(needle.len()).any(|w| w == needle))
         .collect();
     assert!(hour.len() > 20, "the late hour has {} records", hour.len());
