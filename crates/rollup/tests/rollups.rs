@@ -37,7 +37,6 @@ fn write_lines(path: &Path, lines: &[&[u8]]) {
     std::fs::write(path, text).unwrap();
 }
 
-/// A workload cut into three files, every third line each: each file spans all its hours.
 /// The workload's lines, without their newlines.
 fn lines_of(workload: &[u8]) -> Vec<&[u8]> {
     workload
@@ -46,6 +45,7 @@ fn lines_of(workload: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
+/// A workload cut into three files, every third line each: each file spans all its hours.
 fn three_files(dir: &Path, workload: &[u8]) -> Vec<PathBuf> {
     let lines = lines_of(workload);
     (0..3)
