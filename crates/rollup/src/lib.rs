@@ -458,7 +458,7 @@ async fn refresh_table(
     // writer as a stream as soon as it is done was measured (December 2026): it lowered the live
     // peak, but raised peak RSS under jemalloc's default purging (a 2M rebuild 337-353 →
     // 418-461 MB, a 56-day lake 617-643 → 888-897 MB); streaming one date at a time matched
-    // today's peak but took 1.5-1.7 times as long.
+    // the peak of holding them but took 1.5-1.7 times as long.
     let days: Vec<_> = ranges.into_iter().flat_map(|(s, e)| by_day(s, e)).collect();
     let dates: Vec<NaiveDate> = days.iter().map(|(start, _)| start.date_naive()).collect();
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
