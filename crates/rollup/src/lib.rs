@@ -8,10 +8,11 @@
 //! application transactions, the version of each raw table it reflects; the next refresh reads
 //! the raw tables' commits since then, recomputes only the hours those commits touched, and
 //! replaces those hours (one atomic `replaceWhere` commit per rollup table; a table stored in
-//! row order replaces the dates that hold them, with the other hours' rows unchanged). A crash at
-//! any point leaves a rollup at its last commit, and the next refresh catches up; late data for
-//! an old hour is just another touched hour. [`rebuild`] recomputes everything, with the same
-//! SQL, so both give the same rows.
+//! row order replaces the dates that hold them, with the other hours' rows unchanged; days of
+//! more rows than [`COMMIT_BYTES`] are committed in parts, and only the last part records the
+//! versions). A crash at any point leaves a rollup at its last commit, and the next refresh
+//! catches up; late data for an old hour is just another touched hour. [`rebuild`] recomputes
+//! everything, with the same SQL, so both give the same rows.
 //!
 //! The daily tables sum an hourly one by day (`daily_endpoints` sums `hourly_endpoints`,
 //! `daily_apps` sums `hourly_apps`, `daily_app_totals` sums `hourly_app_totals`). They are
@@ -74,6 +75,8 @@ pub enum Error {
         table: &'static str,
         source: ArrowError,
     },
+    #[error("rollup {table}: stopped after a partial commit, as asked (a test's fault)")]
+    Fault { table: &'static str },
 }
 
 /// What a refresh did to one rollup table.
@@ -286,15 +289,49 @@ pub async fn vacuum(lake: &Lake, retention: chrono::Duration) -> Result<usize, E
 
 /// Brings every rollup up to the raw tables' latest commits, recomputing only touched hours.
 pub async fn refresh(lake: &Lake) -> Result<RefreshSummary, Error> {
-    run(lake, false).await
+    refresh_with(lake, &RefreshOptions::default()).await
 }
 
 /// Recomputes every rollup from all raw rows (`tokenboard rollup --rebuild`).
 pub async fn rebuild(lake: &Lake) -> Result<RefreshSummary, Error> {
-    run(lake, true).await
+    let options = RefreshOptions {
+        rebuild: true,
+        ..RefreshOptions::default()
+    };
+    refresh_with(lake, &options).await
 }
 
-async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
+/// How [`refresh_with`] works: [`refresh`] and [`rebuild`] use the defaults; tests set the rest.
+#[derive(Debug, Clone)]
+pub struct RefreshOptions {
+    /// Recompute every hour from all raw rows.
+    pub rebuild: bool,
+    /// A table's recomputed days are written once their rows in memory pass this many bytes, in
+    /// a commit of their own, and dropped: memory then follows this and a day's work, not how
+    /// many days an ingest touched.
+    pub commit_bytes: usize,
+    /// Stop with [`Error::Fault`] right after each table's first commit that is not its last,
+    /// as a crash there would: for tests.
+    pub fault_after_partial_commit: bool,
+}
+
+impl Default for RefreshOptions {
+    fn default() -> Self {
+        RefreshOptions {
+            rebuild: false,
+            commit_bytes: COMMIT_BYTES,
+            fault_after_partial_commit: false,
+        }
+    }
+}
+
+/// [`RefreshOptions::commit_bytes`]' default. A rebuild of 20M records (14 days) peaked at
+/// 925-1,048 MB with it, in four commits of `hourly_apps`, against 1,112-1,195 MB in one; at 64
+/// MiB, 929-936 MB, but 2M records then took two commits where one holds them.
+pub const COMMIT_BYTES: usize = 128 << 20;
+
+/// Brings every rollup up to date as `options` say.
+pub async fn refresh_with(lake: &Lake, options: &RefreshOptions) -> Result<RefreshSummary, Error> {
     let began = Instant::now();
     let mut summary = RefreshSummary::default();
     // One snapshot of the raw tables for every rollup: the versions recorded are the ones read.
@@ -312,7 +349,7 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
         &session,
         &versions,
         hourly,
-        rebuild,
+        options,
         &mut summary,
     )
     .await?;
@@ -337,7 +374,7 @@ async fn run(lake: &Lake, rebuild: bool) -> Result<RefreshSummary, Error> {
         &hourly_session,
         &versions,
         daily,
-        rebuild,
+        options,
         &mut summary,
     )
     .await?;
@@ -355,12 +392,12 @@ async fn refresh_tables(
     session: &Arc<LakeSession>,
     versions: &BTreeMap<&'static str, u64>,
     tables: Vec<TableName>,
-    rebuild: bool,
+    options: &RefreshOptions,
     summary: &mut RefreshSummary,
 ) -> Result<(), Error> {
     let mut refreshes = futures_util::stream::iter(tables)
         .map(|table| async move {
-            let refresh = refresh_table(lake, raw, session, versions, table, rebuild).await;
+            let refresh = refresh_table(lake, raw, session, versions, table, options).await;
             (table, refresh)
         })
         .buffered(2);
@@ -377,7 +414,7 @@ async fn refresh_table(
     session: &Arc<LakeSession>,
     versions: &BTreeMap<&'static str, u64>,
     table: TableName,
-    rebuild: bool,
+    options: &RefreshOptions,
 ) -> Result<TableRefresh, Error> {
     let Definition {
         sql,
@@ -397,7 +434,7 @@ async fn refresh_table(
     // A table an older tokenboard wrote with other columns (`spend` as a double, before
     // December 2026) is rebuilt from the raw rows, its schema replaced in the same commit.
     let older_schema = !rollup.has_current_schema()?;
-    let mut plan = if rebuild || older_schema {
+    let mut plan = if options.rebuild || older_schema {
         None
     } else {
         Some(HourRanges::default())
@@ -454,16 +491,17 @@ async fn refresh_table(
     // partitions, a day's query repartitions its rows and aggregates twice (partial, then
     // final, passing every group's sketches between them): the four tables' SQL over 2M
     // records took 2.99 CPU seconds that way, 2.25 on one partition.
-    // The days' results are then held until one write takes them all. Handing each date to the
-    // writer as a stream as soon as it is done was measured (December 2026): it lowered the live
-    // peak, but raised peak RSS under jemalloc's default purging (a 2M rebuild 337-353 →
-    // 418-461 MB, a 56-day lake 617-643 → 888-897 MB); streaming one date at a time matched
-    // the peak of holding them but took 1.5-1.7 times as long.
-    let days: Vec<_> = ranges.into_iter().flat_map(|(s, e)| by_day(s, e)).collect();
+    // The days' results are held until they pass `commit_bytes`, and then written in a commit
+    // of their own (`DayWriter`). Handing each date to one write as a stream instead, as soon as
+    // it was done, was measured (December 2026): it raised peak RSS under jemalloc's default
+    // purging (a 2M rebuild 337-353 → 418-461 MB), as the writer keeps every date's file open
+    // until the write ends.
+    let days: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        ranges.into_iter().flat_map(|(s, e)| by_day(s, e)).collect();
     let dates: Vec<NaiveDate> = days.iter().map(|(start, _)| start.date_naive()).collect();
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut results: Vec<Vec<RecordBatch>> = vec![Vec::new(); days.len()];
-    let mut waiting = days.into_iter().enumerate();
+    let mut results: Vec<Option<Vec<RecordBatch>>> = vec![None; days.len()];
+    let mut waiting = days.clone().into_iter().enumerate();
     // A JoinSet aborts its tasks when dropped: a day's error stops the days still running
     // instead of leaving them to finish for nothing.
     let mut running = tokio::task::JoinSet::new();
@@ -502,81 +540,191 @@ async fn refresh_table(
     for day in waiting.by_ref().take(parallel) {
         spawn_day(&mut running, day);
     }
+    let mut writer = DayWriter {
+        ctx: session.context(),
+        name: table,
+        table: rollup.table,
+        schema: schema.clone(),
+        row_order,
+        plan: plan.as_ref(),
+        // A table stored in row order keeps each touched date's file sorted: the date's rows
+        // outside the touched hours are read back, sorted in with the new ones, and the write
+        // replaces whole dates. (Replacing only the touched hours, the writer puts a date's
+        // other rows after the new ones in the same file: one more sorted run per refresh, and
+        // after a day of live commits, a run per hour whose pages each span every model.)
+        replaces_dates: !row_order.is_empty() && grain == Grain::Hour,
+        daily: grain != Grain::Hour,
+        older_schema,
+        sources: &sources,
+        commits: 0,
+        rows: 0,
+    };
+    // The days before this one are written.
+    let mut unwritten = 0;
     while let Some(done) = running.join_next().await {
         let (index, day) = done?;
         if let Some(next) = waiting.next() {
             spawn_day(&mut running, next);
         }
-        results[index] = day?;
-    }
-    let rows = results.iter().flatten().map(RecordBatch::num_rows).sum();
-    // A table stored in row order keeps each touched date's file sorted: the date's rows outside
-    // the touched hours are read back, sorted in with the new ones, and the write replaces whole
-    // dates. (Replacing only the touched hours, the writer puts a date's other rows after the
-    // new ones in the same file: one more sorted run per refresh, and after a day of live
-    // commits, a run per hour whose pages each span every model.)
-    let replaces_dates = !row_order.is_empty() && grain == Grain::Hour;
-    let kept = match &plan {
-        Some(hours) if replaces_dates => {
-            rows_outside(
-                session.context(),
-                table,
-                &rollup.table,
-                &schema,
-                &dates,
-                hours,
-            )
-            .await?
+        results[index] = Some(day?);
+        let held: usize = results[unwritten..]
+            .iter()
+            .flatten()
+            .flatten()
+            .map(RecordBatch::get_array_memory_size)
+            .sum();
+        if held < options.commit_bytes {
+            continue;
         }
-        _ => BTreeMap::new(),
-    };
-    // In day order, whichever finished first: the files come out the same every time.
-    let mut batches =
-        in_row_order(&schema, &dates, results, kept, row_order).map_err(|source| Error::Arrow {
-            table: table.as_str(),
-            source,
-        })?;
-    if batches.is_empty() {
-        // No rows in these hours (any more): the write still replaces them, with nothing.
-        batches.push(RecordBatch::new_empty(schema.clone()));
+        // The whole dates done from `unwritten` on, short of the last day: that one is the
+        // final commit's, which records the progress.
+        let done = results[unwritten..]
+            .iter()
+            .take_while(|r| r.is_some())
+            .count();
+        let end = (unwritten + 1..=unwritten + done)
+            .rev()
+            .find(|&end| end < days.len() && dates[end] != dates[end - 1]);
+        if let Some(end) = end {
+            let chunk = results[unwritten..end].iter_mut().map(Option::take);
+            let chunk = chunk.map(Option::unwrap_or_default).collect();
+            writer.write(&days[unwritten..end], chunk, false).await?;
+            unwritten = end;
+            if options.fault_after_partial_commit {
+                return Err(Error::Fault {
+                    table: table.as_str(),
+                });
+            }
+        }
     }
-
-    let progress = sources
-        .iter()
-        .map(|&(source, version)| {
-            Transaction::new(
-                progress_id(source),
-                i64::try_from(version).unwrap_or(i64::MAX),
-            )
-        })
-        .collect::<Vec<_>>();
-    let mut write = rollup
-        .table
-        .write(batches)
-        .with_save_mode(SaveMode::Overwrite)
-        .with_writer_properties(rollup_writer_properties(table))
-        .with_commit_properties(
-            CommitProperties::default().with_application_transactions(progress),
-        );
-    if let Some(hours) = &plan {
-        let whole_dates = replaces_dates || grain != Grain::Hour;
-        write = write.with_replace_where(replace_predicate(hours, whole_dates));
-    }
-    if older_schema {
-        write = write
-            .with_schema_mode(SchemaMode::Overwrite)
-            .with_partition_columns([DATE]);
-    }
-    write.await?;
-    let refresh = match plan {
+    let rest = results[unwritten..].iter_mut().map(Option::take);
+    let rest = rest.map(Option::unwrap_or_default).collect();
+    writer.write(&days[unwritten..], rest, true).await?;
+    let rows = writer.rows;
+    let refresh = match &plan {
         Some(hours) => TableRefresh::Hours {
             hours: hours.hours(),
             rows,
         },
         None => TableRefresh::Rebuilt { rows },
     };
-    tracing::debug!(table = table.as_str(), ?refresh, "rollup committed");
+    tracing::debug!(
+        table = table.as_str(),
+        ?refresh,
+        commits = writer.commits,
+        "rollup committed"
+    );
     Ok(refresh)
+}
+
+/// Writes a table's recomputed days, a run of whole dates per commit.
+struct DayWriter<'a> {
+    ctx: &'a SessionContext,
+    name: TableName,
+    /// The table as of the last commit: each commit reads it, and conflicts with any other
+    /// commit made since.
+    table: DeltaTable,
+    schema: SchemaRef,
+    row_order: &'static [&'static str],
+    /// The hours recomputed, or none in a rebuild (every hour of the raw tables).
+    plan: Option<&'a HourRanges>,
+    /// The table replaces the whole dates of the hours it recomputes, with the other hours'
+    /// rows read back.
+    replaces_dates: bool,
+    /// The table holds a row per day: its recomputed hours are whole dates.
+    daily: bool,
+    /// The table's schema is an older tokenboard's, replaced by the first commit.
+    older_schema: bool,
+    /// The raw tables and versions the rollup reflects once its last commit is made.
+    sources: &'a [(TableName, u64)],
+    commits: usize,
+    /// The rows recomputed so far, not counting those read back.
+    rows: usize,
+}
+
+impl DayWriter<'_> {
+    /// Commits `results`, the rows of `days` (whole dates, in time order, each day's rows in
+    /// row order), replacing what the table held for those hours. The `last` commit records the
+    /// raw versions the rollup now reflects. One before it records nothing in a refresh, so a
+    /// crash leaves the old versions and the next refresh recomputes every touched hour again;
+    /// in a rebuild it records version -1, which no raw table has, so the next refresh rebuilds.
+    async fn write(
+        &mut self,
+        days: &[(DateTime<Utc>, DateTime<Utc>)],
+        results: Vec<Vec<RecordBatch>>,
+        last: bool,
+    ) -> Result<(), Error> {
+        let dates: Vec<NaiveDate> = days.iter().map(|(start, _)| start.date_naive()).collect();
+        let mut hours = HourRanges::default();
+        for &(start, end) in days {
+            hours.add(start, end - chrono::Duration::microseconds(1));
+        }
+        let kept = if self.plan.is_some() && self.replaces_dates {
+            rows_outside(
+                self.ctx,
+                self.name,
+                &self.table,
+                &self.schema,
+                &dates,
+                &hours,
+            )
+            .await?
+        } else {
+            BTreeMap::new()
+        };
+        self.rows += results
+            .iter()
+            .flatten()
+            .map(RecordBatch::num_rows)
+            .sum::<usize>();
+        // In day order, whichever finished first: the files come out the same every time.
+        let mut batches = in_row_order(&self.schema, &dates, results, kept, self.row_order)
+            .map_err(|source| Error::Arrow {
+                table: self.name.as_str(),
+                source,
+            })?;
+        if batches.is_empty() {
+            // No rows in these hours (any more): the write still replaces them, with nothing.
+            batches.push(RecordBatch::new_empty(self.schema.clone()));
+        }
+        let progress = self
+            .sources
+            .iter()
+            .filter(|_| last || self.plan.is_none())
+            .map(|&(source, version)| {
+                let version = if last {
+                    i64::try_from(version).unwrap_or(i64::MAX)
+                } else {
+                    -1
+                };
+                Transaction::new(progress_id(source), version)
+            })
+            .collect::<Vec<_>>();
+        let mut write = self
+            .table
+            .clone()
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_writer_properties(rollup_writer_properties(self.name))
+            .with_commit_properties(
+                CommitProperties::default().with_application_transactions(progress),
+            );
+        // A rebuild's first commit replaces the whole table (and its schema, when an older
+        // tokenboard wrote it); each later one, its own dates.
+        let first_of_rebuild = self.plan.is_none() && self.commits == 0;
+        if !first_of_rebuild {
+            let whole_dates = self.replaces_dates || self.daily || self.plan.is_none();
+            write = write.with_replace_where(replace_predicate(&hours, whole_dates));
+        }
+        if self.older_schema && first_of_rebuild {
+            write = write
+                .with_schema_mode(SchemaMode::Overwrite)
+                .with_partition_columns([DATE]);
+        }
+        self.table = write.await?;
+        self.commits += 1;
+        Ok(())
+    }
 }
 
 /// A day's result in the table's own types: DataFusion gives strings as `Utf8View`, the tables

@@ -13,7 +13,7 @@ use datafusion::arrow::util::display::array_value_to_string;
 use tokenboard_generate::GeneratorConfig;
 use tokenboard_ingest::{IngestOptions, Lake, TableName};
 use tokenboard_query::{LakeSession, ModelProvider, View, ViewRequest, Window};
-use tokenboard_rollup::TableRefresh;
+use tokenboard_rollup::{Error, RefreshOptions, TableRefresh, refresh_with};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -516,6 +516,99 @@ async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
         assert!(!incremental.is_empty());
         assert_same_rows(table, incremental, &dump(&lake, table).await);
     }
+    assert_files_in_model_order(&lake).await;
+    assert_files_in_app_order(&lake).await;
+}
+
+/// How many commits `table` has had: its version, counted from its first.
+async fn commits(lake: &Lake, table: TableName) -> u64 {
+    let table = lake.open(table.as_str()).await.unwrap();
+    table.and_then(|t| t.version()).map_or(0, |v| v + 1)
+}
+
+/// Whether some hourly rollup is missing raw rows.
+async fn rollups_short_of_raw_rows(lake: &Lake) -> bool {
+    let sum = |column, table| async move {
+        let query = format!("SELECT sum({column}) FROM {table}");
+        scalar(lake, &query).await.parse::<i64>().unwrap_or(0)
+    };
+    let generations = sum("1", "generations").await;
+    let mut short = sum("attempts", "hourly_attempts").await < sum("1", "attempts").await;
+    for table in [
+        "hourly_endpoints",
+        "hourly_apps",
+        "hourly_app_totals",
+        "hourly_prompt_sizes",
+    ] {
+        short |= sum("requests", table).await < generations;
+    }
+    short
+}
+
+/// The table a refresh stopped in, as [`RefreshOptions::fault_after_partial_commit`] asks.
+fn stopped_in(stopped: Result<tokenboard_rollup::RefreshSummary, Error>) -> &'static str {
+    match stopped {
+        Err(Error::Fault { table }) => table,
+        other => panic!("the refresh was not stopped: {other:?}"),
+    }
+}
+
+/// Days whose rows pass `commit_bytes` are written in several commits (here as soon as a date
+/// is done). Stopped right after a table's first of them, as a crash there would stop it, a
+/// rebuild leaves the table without some dates and a refresh leaves some dates' late rows out;
+/// the next plain refresh finishes either, to the rows of the tables' SQL.
+#[tokio::test]
+async fn rollups_committed_in_parts_are_finished_after_a_crash_between_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let files = three_files(dir.path(), &generated(9_000, 7));
+    let commit_each_date = |rebuild, fault_after_partial_commit| RefreshOptions {
+        rebuild,
+        commit_bytes: 1,
+        fault_after_partial_commit,
+    };
+    ingest(&lake, &files[0]).await;
+    tokenboard_rollup::refresh(&lake).await.unwrap();
+    let dates = scalar(&lake, "SELECT count(DISTINCT date) FROM generations").await;
+    assert!(dates.parse::<u64>().unwrap() >= 3, "{dates} dates");
+
+    // A rebuild stopped after a table's first commit, which replaced the table with a date or
+    // two: the next refresh rebuilds that table.
+    let table = stopped_in(refresh_with(&lake, &commit_each_date(true, true)).await);
+    assert!(rollups_short_of_raw_rows(&lake).await);
+    let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
+    assert!(
+        matches!(summary.tables[table], TableRefresh::Rebuilt { .. }),
+        "{table}: {summary}"
+    );
+    assert_rollups_equal_their_sql(&lake).await;
+
+    // Late rows for every hour, refreshed in parts and stopped after a table's first: that
+    // commit recorded no progress, so the next refresh recomputes every touched hour.
+    ingest(&lake, &files[1]).await;
+    let table = stopped_in(refresh_with(&lake, &commit_each_date(false, true)).await);
+    assert!(rollups_short_of_raw_rows(&lake).await);
+    let summary = tokenboard_rollup::refresh(&lake).await.unwrap();
+    assert!(
+        matches!(summary.tables[table], TableRefresh::Hours { hours, .. } if hours >= 72),
+        "{table}: {summary}"
+    );
+    assert_rollups_equal_their_sql(&lake).await;
+
+    // Not stopped: more than one commit for every table, and the same rows as their SQL.
+    ingest(&lake, &files[2]).await;
+    let mut before = Vec::new();
+    for table in TableName::ROLLUPS {
+        before.push(commits(&lake, table).await);
+    }
+    refresh_with(&lake, &commit_each_date(false, false))
+        .await
+        .unwrap();
+    for (table, before) in TableName::ROLLUPS.into_iter().zip(before) {
+        let made = commits(&lake, table).await - before;
+        assert!(made >= 2, "{}: {made} commits", table.as_str());
+    }
+    assert_rollups_equal_their_sql(&lake).await;
     assert_files_in_model_order(&lake).await;
     assert_files_in_app_order(&lake).await;
 }
