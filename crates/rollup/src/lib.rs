@@ -325,10 +325,22 @@ impl Default for RefreshOptions {
     }
 }
 
-/// [`RefreshOptions::commit_bytes`]' default. A rebuild of 20M records (14 days) peaked at
-/// 925-1,048 MB with it, in four commits of `hourly_apps`, against 1,112-1,195 MB in one; at 64
-/// MiB, 929-936 MB, but 2M records then took two commits where one holds them.
-pub const COMMIT_BYTES: usize = 128 << 20;
+/// [`RefreshOptions::commit_bytes`]' default. What is held and then written takes about twice
+/// this in memory, for each of the two tables refreshed at a time. Rebuild peaks by this limit
+/// (MB, generated workload):
+///
+/// | records, days | 128 MiB | 64 MiB | 32 MiB | 16 MiB |
+/// |---------------|---------|--------|--------|--------|
+/// | 2M, 14        | 346     | 342    | 345    | 336    |
+/// | 4M, 56        | 643     | 463    | 396    | 307    |
+/// | 8M, 112       | 812     | 649    | 442    | 375    |
+/// | 20M, 14       | 921     | 926    | 877    | 870    |
+///
+/// (One run each, stop 57.) With 20M records over 14 days a day's own aggregation sets the peak
+/// whatever the limit. Each part is one more Delta version: at 32 MiB, 2M records take three
+/// commits of `hourly_apps` and two of `daily_apps` and `hourly_endpoints`, at the same speed;
+/// 16 MiB would double that for another 70-90 MB off the sparse lakes.
+pub const COMMIT_BYTES: usize = 32 << 20;
 
 /// Brings every rollup up to date as `options` say.
 pub async fn refresh_with(lake: &Lake, options: &RefreshOptions) -> Result<RefreshSummary, Error> {
@@ -383,9 +395,9 @@ pub async fn refresh_with(lake: &Lake, options: &RefreshOptions) -> Result<Refre
 }
 
 /// Refreshes `tables`, two at a time: one table's queries keep the cores busy while the other's
-/// rows are encoded and written, which takes one core. (A rebuild of 20M records peaked at
-/// 945-979 MB this way, against 989 MB one table at a time: the days' results are smaller than
-/// the aggregation state they came from.)
+/// rows are encoded and written, which takes one core. (Measured before tables were committed in
+/// parts, a rebuild of 20M records peaked at 945-979 MB this way, against 989 MB one table at a
+/// time: the days' results are smaller than the aggregation state they came from.)
 async fn refresh_tables(
     lake: &Lake,
     raw: &LakeSession,

@@ -1,5 +1,6 @@
 //! `tokenboard`: the command line. Each subcommand is a thin layer over a library crate.
 
+mod allocator;
 mod progress;
 mod shell;
 
@@ -14,14 +15,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokenboard_generate::GeneratorConfig;
 use tokenboard_ingest::{FaultPoint, IngestOptions, IngestSummary, Lake};
 use tokenboard_query::{Format, LakeSession, Period, View, ViewRequest, Window};
-
-// DataFusion allocates and frees many small buffers per batch and per plan: glibc's malloc and
-// free took about a fifth of model-providers' samples in a profile. With jemalloc most views
-// ran 10-40% faster and ingest about 10%. Peak memory moved both ways: ingest's fell (699-710
-// MiB against glibc's 730-752 at 2M records), a rollup rebuild's rose 10-20% (384-388 against
-// 320-358). mimalloc was as fast but tripled the peak memory of a rollup rebuild.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -626,6 +619,9 @@ async fn ingest(
 /// After an ingest: the rollups follow in their own commits. A crash before them is caught up by
 /// the next refresh, which finds the raw commits they have not seen.
 async fn update_rollups(lake: &Lake, quiet: bool) -> Result<()> {
+    // The ingest's buffers are freed but still resident; without this the refresh's own peak
+    // stacks on top of them.
+    allocator::release_freed_pages();
     let rollups = tokenboard_rollup::refresh(lake).await.context(
         "the raw rows are committed, but updating the hourly rollups failed; `tokenboard rollup` retries",
     )?;
