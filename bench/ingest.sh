@@ -20,7 +20,7 @@ input="$out/workload-$rows.jsonl"
 if [ ! -f "$input" ]; then
   "$bin" --quiet generate --rows "$rows" --days 14 --seed 1 --end 2026-11-20T00:00:00Z --out "$input"
 fi
-bytes=$(stat -c %s "$input")
+bytes=$(stat -L -c %s "$input")
 # Read the input once so both tools start from the page cache.
 cat "$input" > /dev/null
 

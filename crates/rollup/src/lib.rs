@@ -559,13 +559,7 @@ async fn refresh_table(
         schema: schema.clone(),
         row_order,
         plan: plan.as_ref(),
-        // A table stored in row order keeps each touched date's file sorted: the date's rows
-        // outside the touched hours are read back, sorted in with the new ones, and the write
-        // replaces whole dates. (Replacing only the touched hours, the writer puts a date's
-        // other rows after the new ones in the same file: one more sorted run per refresh, and
-        // after a day of live commits, a run per hour whose pages each span every model.)
-        replaces_dates: !row_order.is_empty() && grain == Grain::Hour,
-        daily: grain != Grain::Hour,
+        grain,
         older_schema,
         sources: &sources,
         commits: 0,
@@ -573,18 +567,18 @@ async fn refresh_table(
     };
     // The days before this one are written.
     let mut unwritten = 0;
+    // The bytes of the days done and not yet written.
+    let mut held = 0;
+    let day_bytes =
+        |day: &[RecordBatch]| -> usize { day.iter().map(RecordBatch::get_array_memory_size).sum() };
     while let Some(done) = running.join_next().await {
         let (index, day) = done?;
         if let Some(next) = waiting.next() {
             spawn_day(&mut running, next);
         }
-        results[index] = Some(day?);
-        let held: usize = results[unwritten..]
-            .iter()
-            .flatten()
-            .flatten()
-            .map(RecordBatch::get_array_memory_size)
-            .sum();
+        let day = day?;
+        held += day_bytes(&day);
+        results[index] = Some(day);
         if held < options.commit_bytes {
             continue;
         }
@@ -598,8 +592,11 @@ async fn refresh_table(
             .rev()
             .find(|&end| end < days.len() && dates[end] != dates[end - 1]);
         if let Some(end) = end {
-            let chunk = results[unwritten..end].iter_mut().map(Option::take);
-            let chunk = chunk.map(Option::unwrap_or_default).collect();
+            let chunk: Vec<Vec<RecordBatch>> = results[unwritten..end]
+                .iter_mut()
+                .map(|day| day.take().unwrap_or_default())
+                .collect();
+            held -= chunk.iter().map(|day| day_bytes(day)).sum::<usize>();
             writer.write(&days[unwritten..end], chunk, false).await?;
             unwritten = end;
             if options.fault_after_partial_commit {
@@ -640,11 +637,8 @@ struct DayWriter<'a> {
     row_order: &'static [&'static str],
     /// The hours recomputed, or none in a rebuild (every hour of the raw tables).
     plan: Option<&'a HourRanges>,
-    /// The table replaces the whole dates of the hours it recomputes, with the other hours'
-    /// rows read back.
-    replaces_dates: bool,
-    /// The table holds a row per day: its recomputed hours are whole dates.
-    daily: bool,
+    /// What a row covers: a daily table's recomputed hours are whole dates.
+    grain: Grain,
     /// The table's schema is an older tokenboard's, replaced by the first commit.
     older_schema: bool,
     /// The raw tables and versions the rollup reflects once its last commit is made.
@@ -655,6 +649,16 @@ struct DayWriter<'a> {
 }
 
 impl DayWriter<'_> {
+    /// Whether a refresh reads back the rows of its touched dates outside the touched hours, to
+    /// replace those dates whole. A table stored in row order does: each date's file stays
+    /// sorted, the old rows sorted in with the new ones. (Replacing only the touched hours, the
+    /// writer puts a date's other rows after the new ones in the same file: one more sorted run
+    /// per refresh, and after a day of live commits, a run per hour whose pages each span every
+    /// model.) A daily table's touched hours are whole dates already.
+    fn keeps_other_hours(&self) -> bool {
+        self.grain == Grain::Hour && !self.row_order.is_empty()
+    }
+
     /// Commits `results`, the rows of `days` (whole dates, in time order, each day's rows in
     /// row order), replacing what the table held for those hours. The `last` commit records the
     /// raw versions the rollup now reflects. One before it records nothing in a refresh, so a
@@ -671,7 +675,7 @@ impl DayWriter<'_> {
         for &(start, end) in days {
             hours.add(start, end - chrono::Duration::microseconds(1));
         }
-        let kept = if self.plan.is_some() && self.replaces_dates {
+        let kept = if self.plan.is_some() && self.keeps_other_hours() {
             rows_outside(
                 self.ctx,
                 self.name,
@@ -725,7 +729,8 @@ impl DayWriter<'_> {
         // tokenboard wrote it); each later one, its own dates.
         let first_of_rebuild = self.plan.is_none() && self.commits == 0;
         if !first_of_rebuild {
-            let whole_dates = self.replaces_dates || self.daily || self.plan.is_none();
+            let whole_dates =
+                self.keeps_other_hours() || self.grain != Grain::Hour || self.plan.is_none();
             write = write.with_replace_where(replace_predicate(&hours, whole_dates));
         }
         if self.older_schema && first_of_rebuild {
