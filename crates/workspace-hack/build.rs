@@ -1,0 +1,3 @@
+// Empty: cargo reads a package's build-dependencies (and unifies their features) only when it
+// has a build script.
+fn main() {}
