@@ -7,39 +7,11 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
-
-fn tokenboard(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tokenboard"));
-    command
-        .arg("--data")
-        .arg(data)
-        .arg("--quiet")
-        .env_remove("TOKENBOARD_DATA")
-        .env_remove("TOKENBOARD_FAULT")
-        .env_remove("RUST_LOG");
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("running tokenboard");
-    assert!(
-        output.status.success(),
-        "tokenboard failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use crate::common::{fixture, lake_in, run, tokenboard};
 
 /// Runs SQL and returns the CSV rows without the header.
 fn sql(data: &Path, query: &str) -> Vec<Vec<String>> {
@@ -662,7 +634,7 @@ fn posting_after_a_partial_commit_stores_each_attempt_once() {
         "commits 1 and 2 are the quarantine and the attempts"
     );
 
-    let lake = tokenboard_ingest::Lake::new(data.to_str().unwrap()).unwrap();
+    let lake = lake_in(&data);
     let body = std::fs::read(&input).unwrap();
     let summaries = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let mut writer = tokenboard_ingest::LiveWriter::open(&lake).await.unwrap();

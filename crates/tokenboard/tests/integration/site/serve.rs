@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use tokenboard_ingest::Lake;
 use tokenboard_site::{Site, serve_with_header_timeout};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::lake_in;
 
 /// Everything the server sends until it closes the connection. The bound only turns a server
 /// that never closes into a failure instead of a hung test.
@@ -24,9 +25,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
 #[tokio::test]
 async fn unfinished_headers_are_cut_off_and_whole_requests_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::open(Lake::new(dir.path().to_str().unwrap()).unwrap())
-        .await
-        .unwrap();
+    let site = Site::open(lake_in(dir.path())).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

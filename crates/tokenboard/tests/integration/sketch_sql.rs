@@ -1,4 +1,4 @@
-//! SQL golden files: each `tests/sql/NAME.sql` is run statement by statement, and the printed
+//! SQL golden files: each `tests/sql/NAME.sql` (at the repository's root) is run statement by statement, and the printed
 //! results (or errors) must equal `tests/sql/NAME.result`, whose numbers were checked by hand.
 //! `BLESS=1` rewrites the result files; a blessed file must be checked by hand before commit.
 
@@ -9,6 +9,8 @@ use std::path::Path;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::prelude::SessionContext;
+
+use crate::common::repo_root;
 
 /// Statements end with `;` at the end of a line; `--` lines are comments, kept in the output so
 /// that each result sits under its question.
@@ -47,7 +49,7 @@ async fn run(sql_file: &Path) -> String {
 
 #[tokio::test]
 async fn sql_golden_files() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql");
+    let dir = repo_root().join("tests/sql");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

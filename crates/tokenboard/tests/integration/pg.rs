@@ -2,49 +2,21 @@
 //! started as a real process on a free port, and the real `psql` client talking to it. The
 //! expected numbers are the fixture's hand-worked totals (tests/fixtures/README.md).
 
-#![cfg(feature = "pg")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use crate::common::{KillOnDrop, fixture, tokenboard};
 
 const PSQL: &str = "/usr/bin/psql";
 const PASSWORD: &str = "correct horse battery staple";
 /// A bound on waiting for the server, so a broken one fails the test instead of hanging it.
 const STARTUP_LIMIT: Duration = Duration::from_secs(120);
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
-
-fn tokenboard(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tokenboard"));
-    command
-        .arg("--data")
-        .arg(data)
-        .arg("--quiet")
-        .env_remove("TOKENBOARD_DATA")
-        .env_remove("TOKENBOARD_FAULT")
-        .env_remove("TOKENBOARD_PG_PASSWORD")
-        .env_remove("RUST_LOG");
-    command
-}
-
-/// Kills the server when the test ends, whether it passed or panicked.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A thread reads the child's standard error to its end (so it never blocks on a full pipe)
 /// and passes each line on, to be waited for with a time limit.

@@ -20,6 +20,8 @@ use tokenboard_query::LakeSession;
 use tokenboard_site::{IngestConfig, Site, router};
 use tower::ServiceExt;
 
+use crate::common::lake_in;
+
 const TOKEN: &str = "test-token-0123456789";
 
 struct Answer {
@@ -55,7 +57,7 @@ async fn get(site: &Site, uri: &str) -> Answer {
 
 /// A site with the write API on, over a data directory that does not exist yet.
 async fn open(dir: &std::path::Path, config: impl FnOnce(&mut IngestConfig)) -> (Site, Lake) {
-    let lake = Lake::new(dir.join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.join("lake"));
     let mut settings = IngestConfig::new(TOKEN.to_owned());
     config(&mut settings);
     let site = Site::open_with_ingest(lake.clone(), settings)
@@ -70,7 +72,7 @@ async fn count(lake: &Lake, sql: &str) -> i64 {
     let column = batches[0].column(0);
     column
         .as_any()
-        .downcast_ref::<tokenboard_query::datafusion::arrow::array::Int64Array>()
+        .downcast_ref::<datafusion::arrow::array::Int64Array>()
         .unwrap()
         .value(0)
 }

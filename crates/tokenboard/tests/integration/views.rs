@@ -11,25 +11,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use tokenboard_ingest::{IngestOptions, Lake};
 use tokenboard_query::*;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::{fixture, ingest_with_rollups, lake_in};
 
 async fn lake_from(files: &[PathBuf], dir: &Path) -> LakeSession {
-    let lake = Lake::new(dir.to_str().unwrap()).unwrap();
-    let summary = tokenboard_ingest::ingest(&lake, files, &IngestOptions::default(), &|_| {})
-        .await
-        .unwrap();
-    assert_eq!(summary.quarantined_total(), 0, "{summary:?}");
-    tokenboard_rollup::refresh(&lake).await.unwrap();
+    let lake = lake_in(dir);
+    ingest_with_rollups(&lake, files).await;
     LakeSession::open(&lake).await.unwrap()
 }
 
 async fn fixture_session(dir: &Path) -> LakeSession {
-    lake_from(&[repo_root().join("tests/fixtures/views.jsonl")], dir).await
+    lake_from(&[fixture("views.jsonl")], dir).await
 }
 
 async fn rows<T: serde::de::DeserializeOwned>(
@@ -227,7 +220,7 @@ async fn buckets_ending_at_midnight_are_whole_days() {
     )
     .unwrap();
     let session = lake_from(
-        &[repo_root().join("tests/fixtures/views.jsonl"), midnight],
+        &[fixture("views.jsonl"), midnight],
         &dir.path().join("lake"),
     )
     .await;
@@ -480,7 +473,7 @@ async fn model_providers_windows_across_an_hour_boundary() {
 #[tokio::test]
 async fn feedback_counts_reported_generations_once_per_endpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().to_str().unwrap()).unwrap();
+    let lake = lake_in(dir.path());
     // Feedback may arrive before its generation: store it first.
     let lines = [
         r#"{"generation_id":"v1","category":"latency"}"#,
@@ -498,11 +491,7 @@ async fn feedback_counts_reported_generations_once_per_endpoint() {
         .await
         .unwrap();
     assert_eq!((stored.lines, stored.accepted), (7, 7));
-    let session = lake_from(
-        &[repo_root().join("tests/fixtures/views.jsonl")],
-        dir.path(),
-    )
-    .await;
+    let session = lake_from(&[fixture("views.jsonl")], dir.path()).await;
 
     // The day (11-19T12:30, 11-20T12:30] holds v1, v2, v3 (v4 is at 11-19T12:00).
     let day: Vec<FeedbackRow> = rows(
@@ -875,7 +864,7 @@ async fn speed_thresholds_and_fastest_provider() {
 #[tokio::test]
 async fn an_empty_lake_answers_every_view_with_no_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().to_str().unwrap()).unwrap();
+    let lake = lake_in(dir.path());
     let session = LakeSession::open(&lake).await.unwrap();
     for view in View::ALL {
         let request = ViewRequest::new(view).model("a/x").period(Period::Day);
@@ -986,7 +975,7 @@ async fn scans_read_only_the_snapshots_files_and_prune_dates() {
         .find(|path| path.extension().is_some_and(|ext| ext == "parquet"))
         .unwrap();
     std::fs::copy(&live, day.join("part-stray-c000.zstd.parquet")).unwrap();
-    let lake = Lake::new(lake_dir.to_str().unwrap()).unwrap();
+    let lake = lake_in(&lake_dir);
     let session = LakeSession::open(&lake).await.unwrap();
 
     for (query, expected) in [
@@ -1101,16 +1090,13 @@ async fn reopen_reads_new_commits_and_keeps_cached_footers() {
     // views.jsonl has ten records, each one request.
     assert_eq!(single_integer(&old, requests).await, 10);
 
-    let lake = Lake::new(lake_dir.to_str().unwrap()).unwrap();
+    let lake = lake_in(&lake_dir);
     let late = write_lines(
         dir.path(),
         "late.jsonl",
         &[line("late-1".into(), 0, "a/x", r#","provider_name":"P1""#)],
     );
-    tokenboard_ingest::ingest(&lake, &[late], &IngestOptions::default(), &|_| {})
-        .await
-        .unwrap();
-    tokenboard_rollup::refresh(&lake).await.unwrap();
+    ingest_with_rollups(&lake, &[late]).await;
 
     let new = old.reopen().await.unwrap();
     assert!(std::sync::Arc::ptr_eq(

@@ -1,34 +1,22 @@
 //! The site in a real headless Chromium, driven over WebDriver (Debian's `chromium` and
 //! `chromium-driver`, installed by .ci/run): open the rankings, switch the period, follow a
 //! model link, read the providers table, save screenshots. The data is
-//! tests/fixtures/views.jsonl, whose numbers are worked out in crates/query/tests/golden.rs.
+//! tests/fixtures/views.jsonl, whose numbers are worked out in the `views` module.
 //!
 //! Without a browser this test fails, on purpose: CI must not pass by skipping it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::path::Path;
+use std::process::{ChildStderr, ChildStdout, Command, Stdio};
 
 use fantoccini::{ClientBuilder, Locator};
 
+use crate::common::{KillOnDrop, fixture};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// Kills the child when the test ends, pass or fail.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/views.jsonl")
-}
 
 /// Reads lines until one contains `marker`, and returns it: the child's own word that it is
 /// ready, instead of a sleep.
@@ -45,12 +33,12 @@ fn wait_for_line(reader: &mut impl BufRead, marker: &str, what: &str) -> String 
     }
 }
 
-fn start_site(data: &Path) -> (Running, String, BufReader<ChildStderr>) {
+fn start_site(data: &Path) -> (KillOnDrop, String, BufReader<ChildStderr>) {
     let status = Command::new(env!("CARGO_BIN_EXE_tokenboard"))
         .arg("--data")
         .arg(data)
         .args(["--quiet", "ingest"])
-        .arg(fixture())
+        .arg(fixture("views.jsonl"))
         .status()
         .unwrap();
     assert!(status.success());
@@ -69,10 +57,10 @@ fn start_site(data: &Path) -> (Running, String, BufReader<ChildStderr>) {
         .unwrap()
         .trim_end_matches('/')
         .to_owned();
-    (Running(child), url, stderr)
+    (KillOnDrop(child), url, stderr)
 }
 
-fn start_chromedriver() -> (Running, String, BufReader<ChildStdout>) {
+fn start_chromedriver() -> (KillOnDrop, String, BufReader<ChildStdout>) {
     assert!(
         Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
         "the browser test needs Debian's chromium and chromium-driver \
@@ -91,7 +79,11 @@ fn start_chromedriver() -> (Running, String, BufReader<ChildStdout>) {
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     wait_for_line(&mut stdout, "started successfully", "chromedriver");
-    (Running(child), format!("http://127.0.0.1:{port}"), stdout)
+    (
+        KillOnDrop(child),
+        format!("http://127.0.0.1:{port}"),
+        stdout,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

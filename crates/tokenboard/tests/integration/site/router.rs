@@ -1,37 +1,26 @@
 //! The whole router, route by route, on tests/fixtures/views.jsonl, whose numbers are worked out
-//! by hand in crates/query/tests/golden.rs (newest record 2026-11-20T12:30Z, so data_through is
+//! by hand in the `views` module (newest record 2026-11-20T12:30Z, so data_through is
 //! 12:00 and the day period is [11-19T12:00, 11-20T12:00)). HTML is checked with CSS selectors,
 //! JSON by value.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_cmp)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use scraper::{Html, Selector};
-use tokenboard_ingest::{IngestOptions, Lake};
+use tokenboard_ingest::Lake;
 use tokenboard_site::{Site, router};
 use tower::ServiceExt;
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/views.jsonl")
-}
-
-async fn ingest(lake: &Lake, files: &[PathBuf]) {
-    let summary = tokenboard_ingest::ingest(lake, files, &IngestOptions::default(), &|_| {})
-        .await
-        .unwrap();
-    assert_eq!(summary.quarantined_total(), 0, "{summary:?}");
-    // As `tokenboard ingest` does: the site reads the rollups.
-    tokenboard_rollup::refresh(lake).await.unwrap();
-}
+use crate::common::{fixture, ingest_with_rollups, lake_in};
 
 async fn fixture_site(dir: &Path) -> (Site, Lake) {
-    let lake = Lake::new(dir.to_str().unwrap()).unwrap();
-    ingest(&lake, &[fixture()]).await;
+    let lake = lake_in(dir);
+    ingest_with_rollups(&lake, &[fixture("views.jsonl")]).await;
     (Site::open(lake.clone()).await.unwrap(), lake)
 }
 
@@ -354,7 +343,7 @@ async fn new_commits_replace_the_cached_answers() {
         r#"{"id":"late-1","created_at":"2026-11-20T11:50:00Z","model":"a/x","tokens_prompt":40,"tokens_completion":5}"#,
     )
     .unwrap();
-    ingest(&lake, &[extra]).await;
+    ingest_with_rollups(&lake, &[extra]).await;
     assert!(site.refresh().await.unwrap());
     let after = get(&site, "/api/v1/rankings?period=day").await;
     assert_eq!(after.json()["top_models"][0]["tokens"], 1400);
@@ -364,9 +353,7 @@ async fn new_commits_replace_the_cached_answers() {
 #[tokio::test]
 async fn an_empty_lake_serves_pages_without_data() {
     let dir = tempfile::tempdir().unwrap();
-    let site = Site::open(Lake::new(dir.path().to_str().unwrap()).unwrap())
-        .await
-        .unwrap();
+    let site = Site::open(lake_in(dir.path())).await.unwrap();
     let html = get(&site, "/").await.html();
     assert_eq!(texts(&html, "#data-through"), ["no data yet"]);
     assert!(texts(&html, "#top-models p.empty")[0].contains("No requests"));
@@ -381,7 +368,7 @@ async fn an_empty_lake_serves_pages_without_data() {
 #[tokio::test]
 async fn log_strings_are_escaped_and_private_fields_never_shown() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     let path = dir.path().join("evil.jsonl");
     let mut file = std::fs::File::create(&path).unwrap();
     let model = "evil/<script>alert(1)</script>";
@@ -409,7 +396,7 @@ async fn log_strings_are_escaped_and_private_fields_never_shown() {
     )
     .unwrap();
     drop(file);
-    ingest(&lake, &[path]).await;
+    ingest_with_rollups(&lake, &[path]).await;
     let site = Site::open(lake).await.unwrap();
 
     let page = get(&site, "/?period=day").await;

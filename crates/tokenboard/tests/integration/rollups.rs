@@ -1,7 +1,7 @@
 //! The rollups kept incrementally equal the rollups rebuilt from scratch, refreshes touch only
 //! the hours that changed, and the percentiles they give are within 1% of the exact ones on real
 //! request traces. (That every view read from the rollups equals the raw-row answer of an
-//! independent engine is `crates/tokenboard/tests/crosscheck.rs`.)
+//! independent engine is the `crosscheck` module.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,9 +15,7 @@ use tokenboard_ingest::{IngestOptions, Lake, TableName};
 use tokenboard_query::{LakeSession, ModelProvider, View, ViewRequest, Window};
 use tokenboard_rollup::{Error, RefreshOptions, TableRefresh, refresh_with};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::{fixture, lake_in, repo_root};
 
 async fn ingest(lake: &Lake, file: &Path) {
     let summary =
@@ -318,7 +316,7 @@ fn generated_with_nulls(rows: u64, seed: u64) -> Vec<u8> {
 #[tokio::test]
 async fn rollups_refreshed_by_hand_and_late_equal_their_sql() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     // Every fifth of the first 3,000 lines comes late: the first refresh builds every table, the
     // second recomputes only the hours those lines touch (and the days they fall in), merging
     // them with the rows it keeps.
@@ -361,7 +359,7 @@ async fn rollups_refreshed_by_hand_and_late_equal_their_sql() {
 #[tokio::test]
 async fn incremental_rollups_equal_a_rebuild_and_touch_only_changed_hours() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
 
     // The second and third files are late data for every hour the first one filled.
     for (part, file) in three_files(dir.path(), &generated(30_000, 3))
@@ -560,7 +558,7 @@ fn stopped_in(stopped: Result<tokenboard_rollup::RefreshSummary, Error>) -> &'st
 #[tokio::test]
 async fn rollups_committed_in_parts_are_finished_after_a_crash_between_them() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     let files = three_files(dir.path(), &generated(9_000, 7));
     let commit_each_date = |rebuild, fault_after_partial_commit| RefreshOptions {
         rebuild,
@@ -616,7 +614,7 @@ async fn rollups_committed_in_parts_are_finished_after_a_crash_between_them() {
 #[tokio::test]
 async fn a_lake_with_no_good_rows_rolls_up_to_empty_tables() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     let file = dir.path().join("bad.jsonl");
     std::fs::write(&file, "{\"bad\": 1}\nnot json\n").unwrap();
     let summary = tokenboard_ingest::ingest(&lake, &[file], &IngestOptions::default(), &|_| {})
@@ -647,7 +645,7 @@ struct Request {
 /// Maps tests/fixtures/llmperf/llmperf_requests_flat.csv to log records; returns the requests
 /// as the test sees them, and the records as JSON lines.
 fn llmperf() -> (Vec<Request>, Vec<u8>) {
-    let path = repo_root().join("tests/fixtures/llmperf/llmperf_requests_flat.csv");
+    let path = fixture("llmperf/llmperf_requests_flat.csv");
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -734,7 +732,7 @@ async fn real_llmperf_percentiles_within_one_percent_of_exact() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("llmperf.jsonl");
     std::fs::write(&file, lines).unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     ingest(&lake, &file).await;
     tokenboard_rollup::refresh(&lake).await.unwrap();
     assert_rollups_equal_their_sql(&lake).await;
@@ -842,7 +840,7 @@ fn assert_same_answer(got: &[tokenboard_query::TopModel], expected: &[tokenboard
 #[tokio::test]
 async fn compaction_merges_closed_days_drops_duplicates_and_changes_no_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::new(dir.path().join("lake").to_str().unwrap()).unwrap();
+    let lake = lake_in(&dir.path().join("lake"));
     for file in three_files(dir.path(), &generated(12_000, 5)) {
         ingest(&lake, &file).await;
     }

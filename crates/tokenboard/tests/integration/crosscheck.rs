@@ -14,9 +14,11 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
+
+use crate::common::{describe, fixture, repo_root, run, tokenboard};
 
 /// Records for one model (`EDGE_MODEL`) that the generator never writes, placed near the end of
 /// the generated workload (which ends at 2026-11-20T00:00:00Z): a 2xx last attempt of a
@@ -186,52 +188,8 @@ fn relative_tolerance(column: &str, approximate: bool) -> f64 {
 /// ±1e-17 or exactly 0 depending on how the formula is arranged.
 const ABSOLUTE_TOLERANCE: f64 = 1e-12;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn script(name: &str) -> PathBuf {
     repo_root().join("tests/crosscheck").join(name)
-}
-
-fn tokenboard(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tokenboard"));
-    command
-        .arg("--data")
-        .arg(data)
-        .arg("--quiet")
-        .env_remove("TOKENBOARD_DATA")
-        .env_remove("TOKENBOARD_FAULT")
-        .env_remove("RUST_LOG");
-    command
-}
-
-fn describe(command: &Command) -> String {
-    let mut text = command.get_program().to_string_lossy().into_owned();
-    for arg in command.get_args() {
-        let arg = arg.to_string_lossy();
-        if arg.contains([' ', ':', '*', '>', '<']) {
-            write!(text, " '{arg}'").unwrap();
-        } else {
-            write!(text, " {arg}").unwrap();
-        }
-    }
-    text
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("running `{}`: {e}", describe(command)));
-    assert!(
-        output.status.success(),
-        "`{}` failed ({}):\n{}\n{}",
-        describe(command),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 fn python_program() -> String {
@@ -748,7 +706,7 @@ fn delta_tables_readable_by_python_deltalake() {
     let data = dir.path().join("lake");
     run(tokenboard(&data)
         .arg("ingest")
-        .arg(repo_root().join("tests/fixtures/bad_lines.jsonl")));
+        .arg(fixture("bad_lines.jsonl")));
     let mut command = python("read_lake.py");
     command.arg(&data);
     let totals = python_json(&mut command);
