@@ -13,7 +13,7 @@ use std::process::{ChildStderr, ChildStdout, Command, Stdio};
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::common::{KillOnDrop, fixture};
+use crate::common::{KillOnDrop, fixture, run, tokenboard};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -34,14 +34,7 @@ fn wait_for_line(reader: &mut impl BufRead, marker: &str, what: &str) -> String 
 }
 
 fn start_site(data: &Path) -> (KillOnDrop, String, BufReader<ChildStderr>) {
-    let status = Command::new(env!("CARGO_BIN_EXE_tokenboard"))
-        .arg("--data")
-        .arg(data)
-        .args(["--quiet", "ingest"])
-        .arg(fixture("views.jsonl"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    run(tokenboard(data).arg("ingest").arg(fixture("views.jsonl")));
     let mut child = Command::new(env!("CARGO_BIN_EXE_tokenboard"))
         .arg("--data")
         .arg(data)

@@ -1,5 +1,6 @@
-//! SQL golden files: each `tests/sql/NAME.sql` (at the repository's root) is run statement by statement, and the printed
-//! results (or errors) must equal `tests/sql/NAME.result`, whose numbers were checked by hand.
+//! SQL golden files: each `tests/sql/NAME.sql` (at the repository's root) is run statement by
+//! statement, and the printed results (or errors) must equal `tests/sql/NAME.result`, whose
+//! numbers were checked by hand.
 //! `BLESS=1` rewrites the result files; a blessed file must be checked by hand before commit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
