@@ -324,6 +324,12 @@ impl LakeTable {
             .await?)
     }
 
+    /// Every application id's recorded version, from one replay of the log; `None` when the log
+    /// must be asked id by id with [`progress`](Self::progress) (see [`crate::progress`]).
+    pub async fn all_progress(&self) -> Result<Option<HashMap<String, i64>>, Error> {
+        crate::progress::recorded_progress(&self.table).await
+    }
+
     pub fn object_store(&self) -> ObjectStoreRef {
         self.table.object_store()
     }

@@ -17,6 +17,7 @@ pub mod lake;
 pub mod lines;
 pub mod live;
 mod pipeline;
+mod progress;
 pub mod source;
 mod upgrade;
 

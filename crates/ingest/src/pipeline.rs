@@ -324,6 +324,12 @@ pub async fn ingest(
 
     let names: Vec<Arc<str>> = sources.iter().map(|s| s.display_name().into()).collect();
     let app_ids: Vec<Option<String>> = sources.iter().map(progress_id).collect();
+    // Each table's progress for every file at once: asked file by file, the Delta kernel replays
+    // the log for each (see `progress`).
+    let mut recorded = Vec::with_capacity(3);
+    for table in [&generations, &attempts, &quarantine] {
+        recorded.push(table.all_progress().await?);
+    }
     let mut committed = Vec::with_capacity(sources.len());
     let mut resume = Vec::with_capacity(sources.len());
     for app_id in &app_ids {
@@ -333,11 +339,16 @@ pub async fn ingest(
             continue;
         };
         let mut progress = [None; 3];
-        for (slot, table) in progress
+        for ((slot, table), recorded) in progress
             .iter_mut()
             .zip([&generations, &attempts, &quarantine])
+            .zip(&recorded)
         {
-            *slot = table.progress(app_id).await?.map(unpack_progress);
+            let version = match recorded {
+                Some(recorded) => recorded.get(app_id).copied(),
+                None => table.progress(app_id).await?,
+            };
+            *slot = version.map(unpack_progress);
         }
         let [_, a, q] = progress.map(|p| p.map_or(0, |(lines, _)| lines));
         committed.push(Committed {

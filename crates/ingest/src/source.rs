@@ -1,6 +1,7 @@
 //! Where log lines come from: files, directories walked recursively, and standard input, each
 //! possibly gzip- or zstd-compressed (recognised by content, not by name).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use crate::Error;
 /// Names a directory walk picks up; compressed variants add `.gz` or `.zst`.
 const LOG_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     File(PathBuf),
     Stdin,
@@ -84,18 +85,16 @@ impl<R: Read> Read for Counting<R> {
 /// its log files (sorted, so runs are repeatable). Paths that cannot be read are returned as
 /// errors beside the sources that can, so one bad file does not stop the others.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<Error>) {
-    let mut sources = Vec::new();
+    let mut sources = Sources::default();
     let mut errors = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            if !sources.contains(&Source::Stdin) {
-                sources.push(Source::Stdin);
-            }
+            sources.push(Source::Stdin);
             continue;
         }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut sources, &mut errors),
-            Ok(_) => push_file(path, &mut sources),
+            Ok(_) => sources.push(Source::File(path.to_path_buf())),
             Err(e) => errors.push(Error::Source {
                 source_name: path.display().to_string(),
                 line: None,
@@ -103,17 +102,33 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<Error>) {
             }),
         }
     }
-    (sources, errors)
+    (sources.list, errors)
 }
 
-fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<Error>) {
+/// Sources in the order first named, each once: a directory of many thousands of files is
+/// checked against a set, not the list.
+#[derive(Default)]
+struct Sources {
+    list: Vec<Source>,
+    seen: HashSet<Source>,
+}
+
+impl Sources {
+    fn push(&mut self, source: Source) {
+        if self.seen.insert(source.clone()) {
+            self.list.push(source);
+        }
+    }
+}
+
+fn walk(dir: &Path, sources: &mut Sources, errors: &mut Vec<Error>) {
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
     {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_log_file(entry.path()) => {
-                push_file(entry.path(), sources)
+                sources.push(Source::File(entry.path().to_path_buf()))
             }
             Ok(_) => {}
             Err(e) => errors.push(Error::Source {
@@ -122,13 +137,6 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<Error>) {
                 error: e.into(),
             }),
         }
-    }
-}
-
-fn push_file(path: &Path, sources: &mut Vec<Source>) {
-    let source = Source::File(path.to_path_buf());
-    if !sources.contains(&source) {
-        sources.push(source);
     }
 }
 
@@ -157,5 +165,38 @@ mod tests {
         for no in ["a.txt", "jsonl", ".jsonl", "a.jsonl.bz2", "a.gz", "ajsonl"] {
             assert!(!is_log_file(Path::new(no)), "{no}");
         }
+    }
+
+    /// Each file once, in the order first named, however it is named again: the same file
+    /// directly, inside a directory, or in a directory named twice.
+    #[test]
+    fn each_source_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        for name in ["b.jsonl", "a.jsonl", "notes.txt", "sub/c.ndjson"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let b = dir.path().join("b.jsonl");
+        let (sources, errors) = expand(&[
+            b.clone(),
+            dir.path().to_path_buf(),
+            PathBuf::from("-"),
+            sub.clone(),
+            dir.path().to_path_buf(),
+            PathBuf::from("-"),
+            b.clone(),
+        ]);
+        assert!(errors.is_empty());
+        let file = |name: &str| Source::File(dir.path().join(name));
+        assert_eq!(
+            sources,
+            vec![
+                file("b.jsonl"),
+                file("a.jsonl"),
+                file("sub/c.ndjson"),
+                Source::Stdin
+            ]
+        );
     }
 }
