@@ -140,6 +140,8 @@ pub struct IngestSummary {
     pub unknown_fields: BTreeMap<String, u64>,
     /// Inputs that could not be read, or not to the end. Lines before the error are ingested.
     pub errors: Vec<String>,
+    /// Inputs that read as nothing, most likely by mistake: a directory with no log file.
+    pub warnings: Vec<String>,
     pub commits: u64,
     pub bytes: u64,
 }

@@ -308,10 +308,15 @@ pub async fn ingest(
     options: &IngestOptions,
     on_progress: &(dyn Fn(&Progress) + Sync),
 ) -> Result<IngestSummary, Error> {
-    let (sources, errors) = source::expand(inputs);
+    let source::Expanded {
+        sources,
+        errors,
+        warnings,
+    } = source::expand(inputs);
     let mut summary = IngestSummary {
         sources: sources.len(),
         errors: errors.iter().map(ToString::to_string).collect(),
+        warnings,
         ..IngestSummary::default()
     };
 

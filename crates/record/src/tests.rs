@@ -196,10 +196,34 @@ fn every_reason_is_detected() {
         "openai/gpt 5",
         "openai/gpt-5\\n",
         "a/b\\u0000",
+        // Invisible: a zero-width space, a right-to-left override, a byte order mark inside,
+        // a word joiner; then a no-break space and a private-use character.
+        "openai/gpt\\u200b-5",
+        "openai/\\u202e5-tpg",
+        "openai/gpt-5\\ufeff",
+        "openai\\u2060/gpt-5",
+        "openai/gpt\\u00a05",
+        "openai/gpt-5\\ue000",
     ] {
         let line = format!(r#"{{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"{model}"}}"#);
         assert_eq!(reason(&line), Reason::BadModel, "{line}");
     }
+}
+
+/// Letters, digits and punctuation of any script are fine in a model id, written raw or escaped;
+/// only the invisible characters above are refused, raw as well as escaped.
+#[test]
+fn model_ids_may_use_any_script() {
+    for model in [
+        "qwen/通义千问-max",
+        "acme/modèle-7b:free",
+        "acme/\\u00e9t\\u00e9",
+    ] {
+        let line = format!(r#"{{"id":"a","created_at":"2026-11-20T00:00:00Z","model":"{model}"}}"#);
+        assert!(check(&line).is_ok(), "{line}");
+    }
+    let line = "{\"id\":\"a\",\"created_at\":\"2026-11-20T00:00:00Z\",\"model\":\"a/b\u{200b}\"}";
+    assert_eq!(reason(line), Reason::BadModel);
 }
 
 /// A count written as a number without a fraction (pandas writes an integer column that has a

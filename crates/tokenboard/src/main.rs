@@ -670,6 +670,9 @@ fn print_summary(s: &IngestSummary, out: &mut dyn Write) -> Result<()> {
             .collect();
         writeln!(out, "  unknown fields      {}", fields.join(", "))?;
     }
+    for warning in &s.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
     for error in &s.errors {
         writeln!(out, "error: {error}")?;
     }

@@ -278,6 +278,34 @@ fn strict_fails_when_anything_is_quarantined() {
     assert_eq!(sql_one(&data, "SELECT count(*) FROM generations"), "3");
 }
 
+/// A directory that holds no log file reads as nothing, which is most often a wrong path or logs
+/// named `.log`: the summary says so, naming the directory, and the exit stays 0 (a cron job over
+/// a directory that has no logs yet is not failing). Extensions match in any case.
+#[test]
+fn a_directory_without_log_files_is_named_in_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let rotated = dir.path().join("rotated");
+    let upper = dir.path().join("upper");
+    std::fs::create_dir_all(&rotated).unwrap();
+    std::fs::create_dir_all(&upper).unwrap();
+    let line = r#"{"id":"g-1","created_at":"2026-11-19T12:00:00Z","model":"a/b"}"#;
+    std::fs::write(rotated.join("gateway.log"), format!("{line}\n")).unwrap();
+    std::fs::write(rotated.join("gateway.log.1"), format!("{line}\n")).unwrap();
+    std::fs::write(upper.join("GATEWAY.JSONL"), format!("{line}\n")).unwrap();
+
+    let data = dir.path().join("lake");
+    let output = run(tokenboard(&data).arg("ingest").arg(&rotated).arg(&upper));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(summary_value(&stdout, "read"), 1, "{stdout}");
+    assert_eq!(summary_value(&stdout, "ingested"), 1, "{stdout}");
+    let warning = format!(
+        "warning: {}: no log files among its 2 files",
+        rotated.display()
+    );
+    assert!(stdout.contains(&warning), "{stdout}");
+    assert_eq!(stdout.matches("warning:").count(), 1, "{stdout}");
+}
+
 #[test]
 fn hostile_inputs_are_accounted_for_without_panics() {
     let dir = tempfile::tempdir().unwrap();
