@@ -1,6 +1,9 @@
 //! How numbers read on the pages. The JSON API serves the raw values; only HTML uses these.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// 1234567 → "1.23M".
 pub fn tokens(value: i64) -> String {
@@ -29,6 +32,32 @@ pub fn count(value: i64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A name the callers of the gateway chose (an app's id or origin), as a page shows it: every
+/// invisible character (controls, zero-width and bidirectional formatting, private use, line
+/// and paragraph separators) becomes U+FFFD, so that a right-to-left override cannot make one
+/// app's name read as another's on the public leaderboard. The API serves the name as logged.
+pub fn shown_name(name: &str) -> Cow<'_, str> {
+    if name.chars().all(shows_as_itself) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(
+        name.chars()
+            .map(|c| if shows_as_itself(c) { c } else { '\u{fffd}' })
+            .collect(),
+    )
+}
+
+fn shows_as_itself(c: char) -> bool {
+    if c.is_ascii() {
+        return !c.is_ascii_control();
+    }
+    c.general_category_group() != GeneralCategoryGroup::Other
+        && !matches!(
+            c.general_category(),
+            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
+        )
 }
 
 /// Three significant digits, without trailing zeros: 1.50 → "1.5", 123.4 → "123".
@@ -129,6 +158,16 @@ pub fn moment(t: Option<DateTime<Utc>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_show_their_invisible_characters() {
+        assert!(matches!(shown_name("My App · 日本"), Cow::Borrowed(_)));
+        assert_eq!(shown_name("app\u{202e}moc.elgoog"), "app\u{fffd}moc.elgoog");
+        assert_eq!(
+            shown_name("a\u{200b}b\u{2028}c\u{7}d\u{e000}"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}"
+        );
+    }
 
     #[test]
     fn numbers_read_well() {

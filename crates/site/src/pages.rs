@@ -280,8 +280,11 @@ impl RankingsTemplate {
                 .iter()
                 .map(|r| AppRow {
                     rank: r.rank,
-                    name: r.app_id.clone(),
-                    origin: r.origin.clone(),
+                    name: format::shown_name(&r.app_id).into_owned(),
+                    origin: r
+                        .origin
+                        .as_deref()
+                        .map(|o| format::shown_name(o).into_owned()),
                     tokens: format::tokens(r.tokens),
                     share: format::percent(r.share),
                     top_models: r.top_models.clone(),

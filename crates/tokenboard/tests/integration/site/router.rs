@@ -364,7 +364,9 @@ async fn an_empty_lake_serves_pages_without_data() {
     assert_eq!(health["status"], "ok");
 }
 
-/// Strings from the logs are escaped everywhere; private fields never leave the lake.
+/// Strings from the logs are escaped everywhere, and an app's invisible characters (here a
+/// right-to-left override) are shown as U+FFFD on pages but served as logged by the API; private
+/// fields never leave the lake.
 #[tokio::test]
 async fn log_strings_are_escaped_and_private_fields_never_shown() {
     let dir = tempfile::tempdir().unwrap();
@@ -373,7 +375,7 @@ async fn log_strings_are_escaped_and_private_fields_never_shown() {
     let mut file = std::fs::File::create(&path).unwrap();
     let model = "evil/<script>alert(1)</script>";
     let app = "app-\"quoted\"<b>";
-    let origin = "https://evil.test/\"><script>alert(2)</script>";
+    let origin = "https://evil.test/\u{202e}\"><script>alert(2)</script>";
     // 1,000 requests: the top-apps threshold.
     for i in 0..1000 {
         let record = serde_json::json!({
@@ -415,8 +417,9 @@ async fn log_strings_are_escaped_and_private_fields_never_shown() {
     let html = page.html();
     assert_eq!(
         texts(&html, "#top-apps tbody td:nth-child(2)")[0],
-        format!("{app} {origin}")
+        format!("{app} https://evil.test/\u{fffd}\"><script>alert(2)</script>")
     );
+    assert!(!page.body.contains('\u{202e}'));
     assert_eq!(texts(&html, "#top-models a.model"), [model]);
 
     let json = get(&site, "/api/v1/rankings?period=day").await;
