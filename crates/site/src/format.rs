@@ -1,4 +1,5 @@
-//! How numbers read on the pages. The JSON API serves the raw values; only HTML uses these.
+//! How numbers and names read on the pages. The JSON API serves the raw values; only HTML uses
+//! these.
 
 use std::borrow::Cow;
 
