@@ -10,6 +10,7 @@ mod parse;
 use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 pub use feedback::{
     FEEDBACK_CATEGORIES, Feedback, MAX_COMMENT_CHARS, MAX_GENERATION_ID_BYTES, parse_feedback,
@@ -20,6 +21,21 @@ pub use parse::parse_line;
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Longer model names are quarantined: real ones are tens of bytes, and the name is shown on pages.
 pub const MAX_MODEL_BYTES: usize = 256;
+
+/// Whether a character shows nothing of itself: a control, a format character (zero-width, a
+/// bidirectional override), private use, a surrogate, an unassigned code point (Unicode's
+/// "other" categories), or a line or paragraph separator. Such a character makes one name look
+/// like another: model ids may not hold one, and pages show them in other names as U+FFFD.
+pub fn is_invisible(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    c.general_category_group() == GeneralCategoryGroup::Other
+        || matches!(
+            c.general_category(),
+            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
+        )
+}
 
 /// One generation, as the gateway logged it. Optional fields are `None` when null or absent.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -7,9 +7,10 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::error::Category;
-use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use crate::{Attempt, MAX_COST_USD, MAX_LINE_BYTES, MAX_MODEL_BYTES, Reason, Record, Rejection};
+use crate::{
+    Attempt, MAX_COST_USD, MAX_LINE_BYTES, MAX_MODEL_BYTES, Reason, Record, Rejection, is_invisible,
+};
 
 /// Parses one line (without its newline) into a record, checking everything that does not depend
 /// on the time of ingestion. `unknown` is called with the name of every field it does not know.
@@ -243,7 +244,10 @@ fn check_model(model: &str) -> Result<(), Rejection> {
     // newline would otherwise rank as a model of its own beside the real one. Nor invisible
     // format characters: a zero-width space makes a second "openai/gpt-5" that looks like the
     // first, and a right-to-left override makes a name on the public leaderboard read as another.
-    if let Some(c) = model.chars().find(|&c| !visible_in_a_model_id(c)) {
+    if let Some(c) = model
+        .chars()
+        .find(|&c| c.is_whitespace() || is_invisible(c))
+    {
         return bad(format!(
             "{model:?} holds U+{:04X}, whitespace, a control or an invisible character",
             c as u32
@@ -253,19 +257,6 @@ fn check_model(model: &str) -> Result<(), Rejection> {
         Some((author, slug)) if !author.is_empty() && !slug.is_empty() => Ok(()),
         _ => bad(format!("{model:?} is not author/slug")),
     }
-}
-
-/// False for separators (spaces, line and paragraph separators) and for the "other" general
-/// categories: controls, format characters (zero-width, bidirectional overrides), private use,
-/// surrogates and unassigned code points.
-fn visible_in_a_model_id(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_graphic();
-    }
-    !matches!(
-        c.general_category_group(),
-        GeneralCategoryGroup::Separator | GeneralCategoryGroup::Other
-    )
 }
 
 struct FieldsSeed<'p, 'u> {

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+use tokenboard_record::is_invisible;
 
 /// 1234567 → "1.23M".
 pub fn tokens(value: i64) -> String {
@@ -36,29 +36,18 @@ pub fn count(value: i64) -> String {
 }
 
 /// A name the callers of the gateway chose (an app's id or origin), as a page shows it: every
-/// invisible character (controls, zero-width and bidirectional formatting, private use, line
-/// and paragraph separators) becomes U+FFFD, so that a right-to-left override cannot make one
-/// app's name read as another's on the public leaderboard. The API serves the name as logged.
+/// invisible character ([`is_invisible`]) becomes U+FFFD, so that a right-to-left override
+/// cannot make one app's name read as another's on the public leaderboard. The API serves the
+/// name as logged.
 pub fn shown_name(name: &str) -> Cow<'_, str> {
-    if name.chars().all(shows_as_itself) {
+    if !name.chars().any(is_invisible) {
         return Cow::Borrowed(name);
     }
     Cow::Owned(
         name.chars()
-            .map(|c| if shows_as_itself(c) { c } else { '\u{fffd}' })
+            .map(|c| if is_invisible(c) { '\u{fffd}' } else { c })
             .collect(),
     )
-}
-
-fn shows_as_itself(c: char) -> bool {
-    if c.is_ascii() {
-        return !c.is_ascii_control();
-    }
-    c.general_category_group() != GeneralCategoryGroup::Other
-        && !matches!(
-            c.general_category(),
-            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
-        )
 }
 
 /// Three significant digits, without trailing zeros: 1.50 → "1.5", 123.4 → "123".
